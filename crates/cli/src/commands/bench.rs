@@ -1,0 +1,152 @@
+//! `adapterbot bench`: prefill and decode speed with no adapter and with an adapter, the
+//! adapter's overhead, and peak memory. Runs alternate between the two so that a noisy machine
+//! hurts both alike; medians are reported.
+
+use std::time::Instant;
+
+use adapterbot_engine::{Adapter, AdapterInit, BlockHook, Engine, DEFAULT_BOTTLENECK};
+use serde::Serialize;
+
+use crate::model_args::ModelArgs;
+
+/// The engine's reference chat prompt (the same one the logits fixture uses).
+pub const BENCH_USER_TURN: &str = "I just lost my job and I feel terrible. What should I do?";
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Tokens to decode after the prompt (EOS is ignored).
+    #[arg(long, default_value_t = 128)]
+    pub max_tokens: usize,
+    /// Runs of each configuration; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+    /// Adapter bottleneck for the adapter runs.
+    #[arg(long, default_value_t = DEFAULT_BOTTLENECK)]
+    pub bottleneck: usize,
+    /// Raw prompt text (default: the chat-formatted reference turn).
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Print one JSON object on the last line.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct Report {
+    engine: &'static str,
+    model: String,
+    weights: String,
+    threads: usize,
+    prompt_tokens: usize,
+    decode_tokens: usize,
+    runs: usize,
+    prefill_tok_s: f64,
+    decode_tok_s: f64,
+    adapter_prefill_tok_s: f64,
+    adapter_decode_tok_s: f64,
+    /// How much slower decoding is with the adapter, in percent.
+    adapter_overhead_pct: f64,
+    peak_rss_mb: f64,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.max_tokens >= 2 && args.runs >= 1, "need --max-tokens ≥ 2 and --runs ≥ 1");
+    let engine = args.model.load()?;
+    let text = match &args.prompt {
+        Some(p) => p.clone(),
+        None => engine.render_chat(&[adapterbot_engine::ChatMessage::new("user", BENCH_USER_TURN)])?,
+    };
+    let prompt = engine.encode_prompt(&text)?;
+    let backbone = engine.backbone();
+    let adapter = Adapter::new(
+        "bench",
+        backbone.config(),
+        args.bottleneck,
+        AdapterInit::Random { seed: 1, std: 0.01 },
+        backbone.device(),
+    )?;
+    // Warm-up: first touches of the weights and allocator.
+    time_run(&engine, &prompt, 8, None)?;
+
+    let (mut plain, mut with) = (Vec::new(), Vec::new());
+    for _ in 0..args.runs {
+        plain.push(time_run(&engine, &prompt, args.max_tokens, None)?);
+        with.push(time_run(&engine, &prompt, args.max_tokens, Some(&adapter))?);
+    }
+    let median = |v: &mut Vec<(f64, f64)>, pick: fn(&(f64, f64)) -> f64| {
+        let mut xs: Vec<f64> = v.iter().map(pick).collect();
+        xs.sort_by(|a, b| a.total_cmp(b));
+        xs[xs.len() / 2]
+    };
+    let report = Report {
+        engine: "adapterbot",
+        model: engine.source().display().to_string(),
+        weights: format!("{:?}", args.model.weights),
+        threads: candle_core_threads(),
+        prompt_tokens: prompt.len(),
+        decode_tokens: args.max_tokens,
+        runs: args.runs,
+        prefill_tok_s: median(&mut plain, |r| r.0),
+        decode_tok_s: median(&mut plain, |r| r.1),
+        adapter_prefill_tok_s: median(&mut with, |r| r.0),
+        adapter_decode_tok_s: median(&mut with, |r| r.1),
+        adapter_overhead_pct: 0.0,
+        peak_rss_mb: peak_rss_mb(),
+    };
+    let report = Report {
+        adapter_overhead_pct: (report.decode_tok_s / report.adapter_decode_tok_s - 1.0) * 100.0,
+        ..report
+    };
+    println!(
+        "model {} ({}), {} threads, prompt {} tokens, decode {} tokens, median of {}",
+        report.model, report.weights, report.threads, report.prompt_tokens, report.decode_tokens, report.runs
+    );
+    println!("{:<14} {:>14} {:>14}", "", "prefill tok/s", "decode tok/s");
+    println!("{:<14} {:>14.1} {:>14.1}", "no adapter", report.prefill_tok_s, report.decode_tok_s);
+    println!(
+        "{:<14} {:>14.1} {:>14.1}",
+        "adapter", report.adapter_prefill_tok_s, report.adapter_decode_tok_s
+    );
+    println!("adapter decode overhead {:.1} %, peak RSS {:.0} MB", report.adapter_overhead_pct, report.peak_rss_mb);
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    }
+    Ok(())
+}
+
+/// One prefill of `prompt` then `n - 1` greedy decode steps; returns (prefill, decode) tok/s.
+fn time_run(engine: &Engine, prompt: &[u32], n: usize, adapter: Option<&Adapter>) -> anyhow::Result<(f64, f64)> {
+    let backbone = engine.backbone();
+    let hook = adapter.map(|a| a as &dyn BlockHook);
+    let mut cache = backbone.new_cache();
+    let t0 = Instant::now();
+    let logits = backbone.forward_last(prompt, &mut cache, hook)?;
+    let mut next = logits.argmax(0)?.to_scalar::<u32>()?;
+    let prefill = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    for _ in 1..n {
+        let logits = backbone.forward_last(&[next], &mut cache, hook)?;
+        next = logits.argmax(0)?.to_scalar::<u32>()?;
+    }
+    let decode = t1.elapsed().as_secs_f64();
+    Ok((prompt.len() as f64 / prefill, (n - 1) as f64 / decode))
+}
+
+fn candle_core_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Peak resident memory of this process (Linux `VmHWM`), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}

@@ -1,0 +1,47 @@
+//! The `adapterbot` binary: parses flags and wires the crates together; no logic of its own.
+
+mod commands;
+mod model_args;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "adapterbot", version, about = "A multi-skill dialogue model: one frozen backbone, one small adapter per skill.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true, env = "ADAPTERBOT_LOG_JSON")]
+    log_json: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate one reply to a prompt and stream it to stdout.
+    Generate(commands::generate::Args),
+    /// Chat in the terminal.
+    Chat(commands::chat::Args),
+    /// Measure prefill and decode speed, with and without an adapter, and peak memory.
+    Bench(commands::bench::Args),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    match cli.command {
+        Command::Generate(a) => commands::generate::run(a),
+        Command::Chat(a) => commands::chat::run(a),
+        Command::Bench(a) => commands::bench::run(a),
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

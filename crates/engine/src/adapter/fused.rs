@@ -1,0 +1,104 @@
+//! The serving path of one adapter layer as a single CPU op. Done as ~6 candle ops per layer,
+//! the adapter cost a third of the decode speed in per-op overhead; fused, it is one pass over
+//! each row.
+
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
+
+use super::AdapterLayer;
+use crate::error::Result;
+
+/// Host copies of one layer's weights, laid out for row-wise loops.
+#[derive(Debug, Clone)]
+pub(crate) struct HostLayer {
+    hidden: usize,
+    bottleneck: usize,
+    norm_weight: Vec<f32>,
+    norm_bias: Vec<f32>,
+    /// `[bottleneck][hidden]`: row j is the j-th down projection.
+    down: Vec<f32>,
+    down_bias: Vec<f32>,
+    /// `[bottleneck][hidden]`: up projection transposed, so row j is added scaled by z_j.
+    up_t: Vec<f32>,
+    up_bias: Vec<f32>,
+    eps: f32,
+}
+
+impl HostLayer {
+    pub(crate) fn new(l: &AdapterLayer, eps: f32) -> Result<Self> {
+        let v = |t: &Tensor| -> Result<Vec<f32>> { Ok(t.flatten_all()?.to_vec1::<f32>()?) };
+        let (bottleneck, hidden) = l.down_weight.dims2()?;
+        Ok(Self {
+            hidden,
+            bottleneck,
+            norm_weight: v(&l.norm_weight)?,
+            norm_bias: v(&l.norm_bias)?,
+            down: v(&l.down_weight)?,
+            down_bias: v(&l.down_bias)?,
+            up_t: v(&l.up_weight.t()?.contiguous()?)?,
+            up_bias: v(&l.up_bias)?,
+            eps,
+        })
+    }
+
+    fn apply_row(&self, x: &[f32], out: &mut [f32], normed: &mut [f32]) {
+        let n = self.hidden as f32;
+        let mean = x.iter().sum::<f32>() / n;
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+        let inv = 1.0 / (var + self.eps).sqrt();
+        for (i, v) in normed.iter_mut().enumerate() {
+            *v = (x[i] - mean) * inv * self.norm_weight[i] + self.norm_bias[i];
+        }
+        out.copy_from_slice(x);
+        for (o, b) in out.iter_mut().zip(&self.up_bias) {
+            *o += b;
+        }
+        for j in 0..self.bottleneck {
+            let row = &self.down[j * self.hidden..(j + 1) * self.hidden];
+            let z = (dot(row, normed) + self.down_bias[j]).max(0.0);
+            if z != 0.0 {
+                let up = &self.up_t[j * self.hidden..(j + 1) * self.hidden];
+                for (o, u) in out.iter_mut().zip(up) {
+                    *o += z * u;
+                }
+            }
+        }
+    }
+}
+
+/// Eight independent accumulators so the compiler can vectorise the sum.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0f32; 8];
+    let chunks = a.len() / 8;
+    for c in 0..chunks {
+        for k in 0..8 {
+            acc[k] += a[c * 8 + k] * b[c * 8 + k];
+        }
+    }
+    let tail: f32 = (chunks * 8..a.len()).map(|i| a[i] * b[i]).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+pub(crate) struct FusedAdapterOp<'a>(pub(crate) &'a HostLayer);
+
+impl CustomOp1 for FusedAdapterOp<'_> {
+    fn name(&self) -> &'static str {
+        "fused-adapter"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let layer = self.0;
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("fused-adapter expects a contiguous input");
+        };
+        let x = &storage.as_slice::<f32>()?[start..end];
+        if x.len() % layer.hidden != 0 {
+            candle_core::bail!("fused-adapter: input is not a multiple of hidden size {}", layer.hidden);
+        }
+        let mut out = vec![0f32; x.len()];
+        let mut normed = vec![0f32; layer.hidden];
+        for (xr, or) in x.chunks_exact(layer.hidden).zip(out.chunks_exact_mut(layer.hidden)) {
+            layer.apply_row(xr, or, &mut normed);
+        }
+        Ok((CpuStorage::F32(out), layout.shape().clone()))
+    }
+}

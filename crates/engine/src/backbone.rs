@@ -1,0 +1,234 @@
+//! The frozen llama-architecture decoder, with a hook after every transformer block where a
+//! skill adapter (or nothing) is applied.
+
+use candle_core::{DType, Device, Tensor, D};
+
+use crate::config::LlamaConfig;
+use crate::error::{EngineError, Result};
+use crate::kv_cache::KvCache;
+use crate::linear::FrozenLinear;
+use crate::rope::Rope;
+
+/// What runs after each transformer block: `h ← hook(layer, h)`. Skill adapters implement it.
+pub trait BlockHook {
+    fn after_block(&self, layer: usize, hidden: &Tensor, differentiable: bool) -> Result<Tensor>;
+}
+
+#[derive(Debug, Clone)]
+pub enum Embedding {
+    Quantized(std::sync::Arc<candle_core::quantized::QTensor>),
+    /// `[vocab, hidden]` f32.
+    Dense(Tensor),
+}
+
+impl Embedding {
+    fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+        Ok(match self {
+            Self::Quantized(q) => q.embedding(ids)?,
+            Self::Dense(w) => {
+                let mut dims = ids.dims().to_vec();
+                dims.push(w.dim(1)?);
+                w.index_select(&ids.flatten_all()?, 0)?.reshape(dims)?
+            }
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub attn_norm: Tensor,
+    /// Q, K and V projections fused into one `[q + k + v, hidden]` matrix.
+    pub qkv: FrozenLinear,
+    pub attn_out: FrozenLinear,
+    pub ffn_norm: Tensor,
+    /// Gate and up projections fused into one `[2 · ffn, hidden]` matrix.
+    pub gate_up: FrozenLinear,
+    pub down: FrozenLinear,
+}
+
+#[derive(Debug, Clone)]
+pub struct Backbone {
+    pub(crate) cfg: LlamaConfig,
+    pub(crate) embed: Embedding,
+    pub(crate) blocks: Vec<Block>,
+    pub(crate) final_norm: Tensor,
+    pub(crate) lm_head: FrozenLinear,
+    pub(crate) rope: Rope,
+    pub(crate) device: Device,
+    /// Identifies the weights; adapters record it and refuse other backbones.
+    pub(crate) fingerprint: String,
+}
+
+impl Backbone {
+    pub fn config(&self) -> &LlamaConfig {
+        &self.cfg
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// sha256 of the model file(s): what an adapter's `base_model_sha256` must equal.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Longest prompt + reply this backbone accepts (the model's context, capped at load).
+    pub fn context_length(&self) -> usize {
+        self.rope.max_positions()
+    }
+
+    pub fn new_cache(&self) -> KvCache {
+        KvCache::new(self.cfg.num_layers)
+    }
+
+    /// Runs `ids` after what `cache` holds and returns the logits of the last position
+    /// (`[vocab]`, f32). The serving path: fused, non-differentiable kernels.
+    pub fn forward_last(
+        &self,
+        ids: &[u32],
+        cache: &mut KvCache,
+        hook: Option<&dyn BlockHook>,
+    ) -> Result<Tensor> {
+        if ids.is_empty() {
+            return Err(EngineError::EmptyPrompt);
+        }
+        let offset = cache.len();
+        if offset + ids.len() > self.context_length() {
+            return Err(EngineError::PromptTooLong {
+                prompt_tokens: offset + ids.len(),
+                context_length: self.context_length(),
+            });
+        }
+        let ids_t = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
+        let hidden = self.run_blocks(&ids_t, offset, Some(cache), hook, false)?;
+        cache.advance(ids.len());
+        let last = hidden.narrow(1, ids.len() - 1, 1)?;
+        let logits = self.head(&last, false)?;
+        Ok(logits.flatten_all()?.to_dtype(DType::F32)?)
+    }
+
+    /// Logits for every position of `ids` (`[batch, seq]` u32 → `[batch, seq, vocab]`), with
+    /// differentiable ops so gradients reach the hook's tensors. The training path.
+    pub fn forward_train(&self, ids: &Tensor, hook: Option<&dyn BlockHook>) -> Result<Tensor> {
+        let seq = ids.dim(1)?;
+        if seq > self.context_length() {
+            return Err(EngineError::PromptTooLong {
+                prompt_tokens: seq,
+                context_length: self.context_length(),
+            });
+        }
+        let hidden = self.run_blocks(ids, 0, None, hook, true)?;
+        self.head(&hidden, true)
+    }
+
+    fn head(&self, hidden: &Tensor, differentiable: bool) -> Result<Tensor> {
+        let h = rms_norm(hidden, &self.final_norm, self.cfg.rms_norm_eps, differentiable)?;
+        self.lm_head.forward(&h)
+    }
+
+    fn run_blocks(
+        &self,
+        ids: &Tensor,
+        offset: usize,
+        mut cache: Option<&mut KvCache>,
+        hook: Option<&dyn BlockHook>,
+        differentiable: bool,
+    ) -> Result<Tensor> {
+        let (_, seq) = ids.dims2()?;
+        let mut h = self.embed.forward(ids)?;
+        let mask = causal_mask(seq, offset, self.cfg.num_heads / self.cfg.num_kv_heads, &self.device)?;
+        for (layer, block) in self.blocks.iter().enumerate() {
+            let cache = cache.as_deref_mut();
+            h = self.block_forward(layer, block, &h, offset, cache, mask.as_ref(), differentiable)?;
+            if let Some(hook) = hook {
+                h = hook.after_block(layer, &h, differentiable)?;
+            }
+        }
+        Ok(h)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn block_forward(
+        &self,
+        layer: usize,
+        block: &Block,
+        x: &Tensor,
+        offset: usize,
+        cache: Option<&mut KvCache>,
+        mask: Option<&Tensor>,
+        differentiable: bool,
+    ) -> Result<Tensor> {
+        let cfg = &self.cfg;
+        let (b, seq, _) = x.dims3()?;
+        let (nh, nkv, hd) = (cfg.num_heads, cfg.num_kv_heads, cfg.head_dim);
+
+        let normed = rms_norm(x, &block.attn_norm, cfg.rms_norm_eps, differentiable)?;
+        let qkv = block.qkv.forward(&normed)?;
+        let heads = |start: usize, n: usize| -> Result<Tensor> {
+            Ok(qkv
+                .narrow(2, start * hd, n * hd)?
+                .reshape((b, seq, n, hd))?
+                .transpose(1, 2)?)
+        };
+        let q = self.rope.apply(&heads(0, nh)?, offset, differentiable)?;
+        let k = self.rope.apply(&heads(nh, nkv)?, offset, differentiable)?;
+        let v = heads(nh + nkv, nkv)?.contiguous()?;
+        let (k, v) = match cache {
+            Some(c) => c.append(layer, &k, &v)?,
+            None => (k, v),
+        };
+
+        // Grouped-query attention without copying K/V per head: the query heads that share a
+        // K/V head are stacked along the sequence axis, `[b, kv_heads, n_rep · seq, head_dim]`.
+        let n_rep = nh / nkv;
+        let q = q.reshape((b, nkv, n_rep * seq, hd))?;
+        let scale = 1.0 / (hd as f64).sqrt();
+        let scores = (q.matmul(&k.t()?)? * scale)?;
+        let scores = match mask {
+            Some(m) => scores.broadcast_add(m)?,
+            None => scores,
+        };
+        let probs = if differentiable {
+            candle_nn::ops::softmax(&scores, D::Minus1)?
+        } else {
+            candle_nn::ops::softmax_last_dim(&scores)?
+        };
+        let attn = probs
+            .matmul(&v)?
+            .reshape((b, nh, seq, hd))?
+            .transpose(1, 2)?
+            .reshape((b, seq, nh * hd))?;
+        let x = (x + block.attn_out.forward(&attn)?)?;
+
+        let normed = rms_norm(&x, &block.ffn_norm, cfg.rms_norm_eps, differentiable)?;
+        let gate_up = block.gate_up.forward(&normed)?;
+        let ffn = cfg.intermediate_size;
+        let gate = gate_up.narrow(2, 0, ffn)?;
+        let up = gate_up.narrow(2, ffn, ffn)?;
+        let act = (candle_nn::ops::silu(&gate)? * up)?;
+        Ok((x + block.down.forward(&act)?)?)
+    }
+}
+
+fn rms_norm(x: &Tensor, w: &Tensor, eps: f64, differentiable: bool) -> Result<Tensor> {
+    Ok(if differentiable {
+        candle_nn::ops::rms_norm_slow(x, w, eps as f32)?
+    } else {
+        candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)?
+    })
+}
+
+/// Additive causal mask `[n_rep · seq, offset + seq]` matching the stacked query layout, or
+/// `None` for a single new token (it may attend to everything cached).
+fn causal_mask(seq: usize, offset: usize, n_rep: usize, device: &Device) -> Result<Option<Tensor>> {
+    if seq == 1 {
+        return Ok(None);
+    }
+    let total = offset + seq;
+    let row: Vec<f32> = (0..seq)
+        .flat_map(|i| (0..total).map(move |j| if j > offset + i { f32::NEG_INFINITY } else { 0.0 }))
+        .collect();
+    let one = Tensor::from_vec(row, (seq, total), device)?;
+    Ok(Some(Tensor::cat(&vec![one; n_rep], 0)?))
+}

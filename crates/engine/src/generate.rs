@@ -1,0 +1,191 @@
+//! The decoding loop: prefill the prompt, then sample one token at a time. A [`Generation`] is
+//! an iterator; dropping it (or simply not asking for the next item) cancels between tokens.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::adapter::Adapter;
+use crate::backbone::BlockHook;
+use crate::engine::Engine;
+use crate::error::{EngineError, Result};
+use crate::kv_cache::KvCache;
+use crate::sampling::{Sampler, SamplingParams};
+use crate::stop::StopMatcher;
+use crate::tokenizer::StreamDetokenizer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// End of turn, EOS, or a stop string.
+    Stop,
+    /// `max_tokens` or the context ran out.
+    Length,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub struct Usage {
+    pub prompt_tokens: usize,
+    pub completion_tokens: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Timings {
+    /// Prompt processing, which is also the time to the first token.
+    pub prefill: Duration,
+    /// Every later forward pass.
+    pub decode: Duration,
+}
+
+impl Timings {
+    pub fn decode_tokens_per_s(&self, completion_tokens: usize) -> f64 {
+        let steps = completion_tokens.saturating_sub(1);
+        if steps == 0 || self.decode.is_zero() {
+            0.0
+        } else {
+            steps as f64 / self.decode.as_secs_f64()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Event {
+    /// New reply text (never half a character); `tokens` is how many tokens it took.
+    Text { text: String },
+    Done {
+        finish_reason: FinishReason,
+        usage: Usage,
+        timings: Timings,
+    },
+}
+
+pub struct Generation<'a> {
+    engine: &'a Engine,
+    adapter: Option<&'a Adapter>,
+    sampler: Sampler,
+    params: SamplingParams,
+    cache: KvCache,
+    detok: StreamDetokenizer,
+    stop: StopMatcher,
+    /// Prompt and reply tokens so far.
+    history: Vec<u32>,
+    /// Tokens not yet run through the model.
+    pending_input: Vec<u32>,
+    usage: Usage,
+    timings: Timings,
+    finished: Option<FinishReason>,
+    done_sent: bool,
+}
+
+impl<'a> Generation<'a> {
+    pub(crate) fn new(
+        engine: &'a Engine,
+        prompt: Vec<u32>,
+        params: SamplingParams,
+        adapter: Option<&'a Adapter>,
+    ) -> Result<Self> {
+        if prompt.is_empty() {
+            return Err(EngineError::EmptyPrompt);
+        }
+        let context = engine.backbone().context_length();
+        // Room for the prompt and at least one generated token.
+        if prompt.len() >= context {
+            return Err(EngineError::PromptTooLong {
+                prompt_tokens: prompt.len(),
+                context_length: context,
+            });
+        }
+        Ok(Self {
+            sampler: Sampler::new(&params)?,
+            stop: StopMatcher::new(params.stop.clone()),
+            cache: engine.backbone().new_cache(),
+            detok: StreamDetokenizer::new(),
+            usage: Usage {
+                prompt_tokens: prompt.len(),
+                completion_tokens: 0,
+            },
+            history: prompt.clone(),
+            pending_input: prompt,
+            timings: Timings::default(),
+            finished: None,
+            done_sent: false,
+            engine,
+            adapter,
+            params,
+        })
+    }
+
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// Runs one forward pass and samples one token; returns text that became final, if any.
+    fn step(&mut self) -> Result<Option<String>> {
+        let started = Instant::now();
+        let hook = self.adapter.map(|a| a as &dyn BlockHook);
+        let logits = self
+            .engine
+            .backbone()
+            .forward_last(&self.pending_input, &mut self.cache, hook)?;
+        let token = self.sampler.sample(&logits, &self.history)?;
+        if self.usage.completion_tokens == 0 {
+            self.timings.prefill += started.elapsed();
+        } else {
+            self.timings.decode += started.elapsed();
+        }
+        self.usage.completion_tokens += 1;
+
+        let tokenizer = self.engine.tokenizer();
+        if tokenizer.stop_ids().contains(&token) {
+            self.finished = Some(FinishReason::Stop);
+            return Ok(self.stop.flush());
+        }
+        self.history.push(token);
+        self.pending_input = vec![token];
+        let mut out = String::new();
+        if let Some(piece) = self.detok.push(tokenizer, token)? {
+            let (ready, hit) = self.stop.feed(&piece);
+            out = ready;
+            if hit {
+                self.finished = Some(FinishReason::Stop);
+                return Ok(Some(out).filter(|s| !s.is_empty()));
+            }
+        }
+        let context_full = self.cache.len() + 1 >= self.engine.backbone().context_length();
+        if self.usage.completion_tokens >= self.params.max_tokens || context_full {
+            self.finished = Some(FinishReason::Length);
+            out.push_str(&self.stop.flush().unwrap_or_default());
+        }
+        Ok(Some(out).filter(|s| !s.is_empty()))
+    }
+}
+
+impl Iterator for Generation<'_> {
+    type Item = Result<Event>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(reason) = self.finished {
+                if self.done_sent {
+                    return None;
+                }
+                self.done_sent = true;
+                return Some(Ok(Event::Done {
+                    finish_reason: reason,
+                    usage: self.usage,
+                    timings: self.timings,
+                }));
+            }
+            match self.step() {
+                Ok(Some(text)) => return Some(Ok(Event::Text { text })),
+                Ok(None) => continue,
+                Err(e) => {
+                    // An error ends the generation; no Done follows it.
+                    self.finished = Some(FinishReason::Stop);
+                    self.done_sent = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

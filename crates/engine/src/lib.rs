@@ -1,0 +1,33 @@
+//! AdapterBot's engine: one frozen llama-architecture backbone, residual skill adapters after
+//! every block, sampling and a streaming decoding loop. It knows nothing of skills or HTTP.
+
+pub mod adapter;
+pub mod backbone;
+pub mod chat_template;
+pub mod config;
+mod engine;
+pub mod error;
+pub mod fsutil;
+mod generate;
+mod kv_cache;
+mod linear;
+pub mod load;
+mod rope;
+pub mod sampling;
+mod stop;
+pub mod tokenizer;
+
+pub use adapter::{Adapter, AdapterBank, AdapterInit, AdapterManifest, DEFAULT_BOTTLENECK};
+pub use backbone::{Backbone, BlockHook};
+pub use chat_template::{ChatMessage, ChatTemplate};
+pub use config::LlamaConfig;
+pub use engine::Engine;
+pub use error::{EngineError, Result};
+pub use generate::{Event, FinishReason, Generation, Timings, Usage};
+pub use kv_cache::KvCache;
+pub use linear::FrozenLinear;
+pub use load::{LoadOptions, WeightMode};
+pub use sampling::{Sampler, SamplingParams};
+pub use tokenizer::{StreamDetokenizer, Tokenizer};
+
+pub use candle_core::{Device, Tensor};

@@ -1,0 +1,105 @@
+//! Frozen projections of the backbone: quantized for serving, dense f32 for training.
+//!
+//! The dense form multiplies through a custom op whose backward pass returns only the gradient of
+//! the input. candle's own matmul also computes the gradient of the (frozen) weight, which wastes
+//! half of a training step and a lot of memory.
+
+use std::sync::Arc;
+
+use candle_core::quantized::{QMatMul, QTensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Module, Shape, Storage, Tensor};
+
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub enum FrozenLinear {
+    Quantized(QMatMul),
+    /// `[out, in]` f32 weights.
+    Dense(Tensor),
+}
+
+impl FrozenLinear {
+    pub fn quantized(t: Arc<QTensor>) -> Result<Self> {
+        Ok(Self::Quantized(QMatMul::from_arc(t)?))
+    }
+
+    pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(match self {
+            Self::Quantized(q) => q.forward(x)?,
+            Self::Dense(w) if x.device().is_cpu() => x.apply_op1(FrozenMatmul { w: w.clone() })?,
+            // Other devices: plain matmul (the weight gradient is computed and discarded).
+            Self::Dense(w) => x.broadcast_matmul(&w.t()?)?,
+        })
+    }
+
+    /// `[out, in]` f32 weights (dequantized when needed), for tests and conversions.
+    pub fn dense_weight(&self) -> Result<Tensor> {
+        Ok(match self {
+            Self::Quantized(QMatMul::QTensor(q)) => q.dequantize(&q.device())?,
+            Self::Quantized(QMatMul::Tensor(t)) | Self::Quantized(QMatMul::TensorF16(t)) => {
+                t.to_dtype(candle_core::DType::F32)?
+            }
+            Self::Dense(w) => w.clone(),
+        })
+    }
+}
+
+/// `x · Wᵀ` with a backward pass for `x` only.
+struct FrozenMatmul {
+    w: Tensor,
+}
+
+impl CustomOp1 for FrozenMatmul {
+    fn name(&self) -> &'static str {
+        "frozen-matmul"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        // Rebuild a (non-tracked) tensor over the input and let candle's gemm do the work.
+        let x = match layout.contiguous_offsets() {
+            Some((start, end)) => {
+                let data = &storage.as_slice::<f32>()?[start..end];
+                Tensor::from_slice(data, layout.shape(), &candle_core::Device::Cpu)?
+            }
+            None => candle_core::bail!("frozen-matmul expects a contiguous input"),
+        };
+        let y = x.broadcast_matmul(&self.w.t()?)?;
+        let shape = y.shape().clone();
+        let (storage, _) = y.storage_and_layout();
+        match &*storage {
+            Storage::Cpu(s) => Ok((s.clone(), shape)),
+            _ => candle_core::bail!("frozen-matmul produced a non-CPU tensor"),
+        }
+    }
+
+    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        Ok(Some(grad_res.broadcast_matmul(&self.w)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{Device, Var};
+
+    #[test]
+    fn frozen_matmul_matches_matmul_and_gives_input_gradient_only() -> Result<()> {
+        let dev = Device::Cpu;
+        let w = Tensor::randn(0f32, 1.0, (5, 3), &dev)?;
+        let x = Var::randn(0f32, 1.0, (2, 4, 3), &dev)?;
+        let lin = FrozenLinear::Dense(w.clone());
+        let y = lin.forward(x.as_tensor())?;
+        let reference = x.as_tensor().broadcast_matmul(&w.t()?)?;
+        let diff = (&y - &reference)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        assert!(diff < 1e-5, "diff {diff}");
+
+        let grads = y.sum_all()?.backward()?;
+        let gx = grads.get(x.as_tensor()).expect("input gradient");
+        // d(sum(x Wᵀ))/dx = 1 · W, summed over outputs: each row equals column sums of W.
+        let expected = w.sum(0)?.broadcast_as((2, 4, 3))?;
+        let diff = (gx - expected)?.abs()?.max_all()?.to_scalar::<f32>()?;
+        assert!(diff < 1e-5, "grad diff {diff}");
+        assert!(grads.get(&w).is_none(), "the frozen weight must get no gradient");
+        Ok(())
+    }
+}

@@ -1,0 +1,141 @@
+//! GGUF: quantized llama weights plus metadata (config, tokenizer, chat template).
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use candle_core::quantized::{gguf_file, QTensor};
+use candle_core::Device;
+
+use super::{ensure_exists, make_linear, sha256_file, stack_rows, LoadOptions, WeightMode};
+use crate::backbone::{Backbone, Block, Embedding};
+use crate::config::LlamaConfig;
+use crate::error::{EngineError, Result};
+use crate::rope::Rope;
+
+/// The parsed header of a GGUF file: metadata and tensor index.
+pub struct GgufFile {
+    pub content: gguf_file::Content,
+    reader: BufReader<File>,
+    path: std::path::PathBuf,
+}
+
+impl GgufFile {
+    pub fn open(path: &Path) -> Result<Self> {
+        ensure_exists(path)?;
+        let file = File::open(path).map_err(|e| EngineError::io(path, e))?;
+        let mut reader = BufReader::new(file);
+        let content = gguf_file::Content::read(&mut reader).map_err(|e| corrupt(path, e))?;
+        Ok(Self {
+            content,
+            reader,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn tensor(&mut self, name: &str, device: &Device) -> Result<QTensor> {
+        if !self.content.tensor_infos.contains_key(name) {
+            return Err(corrupt(&self.path, format!("tensor `{name}` is missing")));
+        }
+        self.content
+            .tensor(&mut self.reader, name, device)
+            .map_err(|e| corrupt(&self.path, format!("tensor `{name}`: {e}")))
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.content.tensor_infos.contains_key(name)
+    }
+}
+
+fn corrupt(path: &Path, reason: impl ToString) -> EngineError {
+    EngineError::ModelCorrupt {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)> {
+    let mut file = GgufFile::open(path)?;
+    let cfg = LlamaConfig::from_gguf(&file.content)?;
+    let dev = &opts.device;
+    // Small tensors (norms) are dequantized to f32 where they are used.
+    let f32_tensor = |file: &mut GgufFile, name: &str| -> Result<candle_core::Tensor> {
+        Ok(file.tensor(name, &Device::Cpu)?.dequantize(dev)?)
+    };
+
+    let mut blocks = Vec::with_capacity(cfg.num_layers);
+    for i in 0..cfg.num_layers {
+        let mut t = |suffix: &str| file.tensor(&format!("blk.{i}.{suffix}.weight"), &Device::Cpu);
+        let qkv = stack_rows(vec![t("attn_q")?, t("attn_k")?, t("attn_v")?], &Device::Cpu)?;
+        let gate_up = stack_rows(vec![t("ffn_gate")?, t("ffn_up")?], &Device::Cpu)?;
+        let attn_out = t("attn_output")?;
+        let down = t("ffn_down")?;
+        check_rows(&file.path, i, "attn_q/k/v", &qkv, (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim)?;
+        check_rows(&file.path, i, "ffn_gate/up", &gate_up, 2 * cfg.intermediate_size)?;
+        blocks.push(Block {
+            attn_norm: f32_tensor(&mut file, &format!("blk.{i}.attn_norm.weight"))?,
+            qkv: make_linear(qkv, opts.weights, dev)?,
+            attn_out: make_linear(attn_out, opts.weights, dev)?,
+            ffn_norm: f32_tensor(&mut file, &format!("blk.{i}.ffn_norm.weight"))?,
+            gate_up: make_linear(gate_up, opts.weights, dev)?,
+            down: make_linear(down, opts.weights, dev)?,
+        });
+    }
+
+    let token_embd = file.tensor("token_embd.weight", &Device::Cpu)?;
+    let lm_head_q = if file.has("output.weight") {
+        file.tensor("output.weight", &Device::Cpu)?
+    } else {
+        // Tied embeddings (SmolLM2): the output head is the embedding matrix.
+        let data = token_embd.data()?.into_owned();
+        let storage = candle_core::quantized::QStorage::from_data(data.into(), &Device::Cpu, token_embd.dtype())?;
+        QTensor::new(storage, token_embd.shape().clone())?
+    };
+    let lm_head = make_linear(lm_head_q, opts.weights, dev)?;
+    let embed = match (&lm_head, opts.weights) {
+        // Share the dense matrix with the tied head rather than holding it twice.
+        (crate::linear::FrozenLinear::Dense(w), WeightMode::F32) if !file.has("output.weight") => {
+            Embedding::Dense(w.clone())
+        }
+        (_, WeightMode::F32) => Embedding::Dense(token_embd.dequantize(dev)?),
+        _ => Embedding::Quantized(std::sync::Arc::new(reupload(&token_embd, dev)?)),
+    };
+    let freq_factors = if file.has("rope_freqs.weight") {
+        Some(f32_tensor(&mut file, "rope_freqs.weight")?.to_vec1::<f32>()?)
+    } else {
+        None
+    };
+    let rope = Rope::new(
+        &cfg,
+        cfg.context_length.min(opts.max_context),
+        freq_factors.as_deref(),
+        dev,
+    )?;
+    let backbone = Backbone {
+        final_norm: f32_tensor(&mut file, "output_norm.weight")?,
+        embed,
+        lm_head,
+        blocks,
+        rope,
+        device: dev.clone(),
+        fingerprint: sha256_file(path)?,
+        cfg,
+    };
+    Ok((backbone, file))
+}
+
+fn reupload(q: &QTensor, dev: &Device) -> Result<QTensor> {
+    let storage = candle_core::quantized::QStorage::from_data(q.data()?, dev, q.dtype())?;
+    Ok(QTensor::new(storage, q.shape().clone())?)
+}
+
+fn check_rows(path: &Path, layer: usize, what: &str, t: &QTensor, expected: usize) -> Result<()> {
+    let rows = t.shape().dims()[0];
+    if rows != expected {
+        return Err(corrupt(
+            path,
+            format!("layer {layer} {what} has {rows} rows, the config implies {expected}"),
+        ));
+    }
+    Ok(())
+}
