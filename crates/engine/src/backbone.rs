@@ -78,6 +78,31 @@ impl Backbone {
         self.rope.max_positions()
     }
 
+    /// Every dense backbone tensor (norms, f32 projections, f32 embedding): the tensors that
+    /// must never receive a gradient.
+    pub fn frozen_tensors(&self) -> Vec<Tensor> {
+        let mut out = vec![self.final_norm.clone()];
+        if let Embedding::Dense(w) = &self.embed {
+            out.push(w.clone());
+        }
+        let mut linear = |l: &FrozenLinear| {
+            if let FrozenLinear::Dense(w) = l {
+                out.push(w.clone());
+            }
+        };
+        linear(&self.lm_head);
+        for b in &self.blocks {
+            for l in [&b.qkv, &b.attn_out, &b.gate_up, &b.down] {
+                linear(l);
+            }
+        }
+        for b in &self.blocks {
+            out.push(b.attn_norm.clone());
+            out.push(b.ffn_norm.clone());
+        }
+        out
+    }
+
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.cfg.num_layers)
     }

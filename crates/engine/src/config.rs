@@ -143,7 +143,7 @@ impl LlamaConfig {
     /// Tiny shapes for fast unit tests on random weights.
     pub fn tiny_for_tests() -> Self {
         Self {
-            vocab_size: 300,
+            vocab_size: 271, // 3 specials + 256 byte symbols + 12 merges (testing.rs)
             hidden_size: 64,
             intermediate_size: 96,
             num_layers: 2,

@@ -15,6 +15,7 @@ pub mod load;
 mod rope;
 pub mod sampling;
 mod stop;
+pub mod testing;
 pub mod tokenizer;
 
 pub use adapter::{Adapter, AdapterBank, AdapterInit, AdapterManifest, DEFAULT_BOTTLENECK};

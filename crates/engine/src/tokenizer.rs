@@ -163,6 +163,11 @@ impl Tokenizer {
         self.inner.token_to_id(token)
     }
 
+    /// Writes the tokenizer in the `tokenizer.json` format.
+    pub fn save_json(&self, path: &Path) -> Result<()> {
+        self.inner.save(path, false).map_err(tok_err)
+    }
+
     /// Tokens that end a reply: EOS and the chat template's end-of-turn marker.
     pub fn stop_ids(&self) -> &[u32] {
         &self.stop_ids

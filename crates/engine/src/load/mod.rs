@@ -11,8 +11,8 @@ use candle_core::quantized::{GgmlDType, QTensor};
 use candle_core::{Device, Tensor};
 use sha2::{Digest, Sha256};
 
-pub use gguf::load_gguf;
-pub use safetensors::load_safetensors_dir;
+pub use gguf::{load_gguf, GgufFile};
+pub use safetensors::{from_interleaved, load_safetensors_dir};
 
 use crate::error::{EngineError, Result};
 use crate::linear::FrozenLinear;
