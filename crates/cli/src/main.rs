@@ -13,6 +13,10 @@ struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "ADAPTERBOT_LOG_JSON")]
     log_json: bool,
+    /// CPU threads for model work (0 = automatic: 1 on machines with 2 or fewer cores, where
+    /// spinning worker threads were measured to cost more than they bring; else all cores).
+    #[arg(long, global = true, env = "ADAPTERBOT_THREADS", default_value_t = 0)]
+    threads: usize,
 }
 
 #[derive(Subcommand)]
@@ -27,11 +31,26 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    set_threads(cli.threads);
     init_logging(cli.log_json);
     match cli.command {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+    }
+}
+
+/// candle sizes its thread pools from these variables when it first uses them, so this must run
+/// before any model work (it does: first thing in `main`, while the process has one thread).
+fn set_threads(requested: usize) {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let n = match requested {
+        0 if cores <= 2 => 1,
+        0 => return,
+        n => n,
+    };
+    for var in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
+        std::env::set_var(var, n.to_string());
     }
 }
 

@@ -18,6 +18,9 @@ pub struct ModelArgs {
     /// Longest prompt + reply, in tokens (capped by the model's own context).
     #[arg(long, env = "ADAPTERBOT_MAX_CONTEXT", default_value_t = 8192)]
     pub max_context: usize,
+    /// Use less memory (no second, repacked copy of the weights) at the cost of speed.
+    #[arg(long, env = "ADAPTERBOT_COMPACT")]
+    pub compact: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -38,6 +41,7 @@ impl ModelArgs {
         let opts = LoadOptions {
             weights: self.weights,
             max_context: self.max_context,
+            compact: self.compact,
             ..LoadOptions::default()
         };
         Ok(Engine::load(&self.model, &opts)?)

@@ -13,19 +13,26 @@ use crate::error::Result;
 
 #[derive(Debug, Clone)]
 pub enum FrozenLinear {
-    Quantized(QMatMul),
+    /// `pad` zero columns were appended to the weights; the input gets as many zeros.
+    Quantized { matmul: QMatMul, pad: usize },
     /// `[out, in]` f32 weights.
     Dense(Tensor),
 }
 
 impl FrozenLinear {
     pub fn quantized(t: Arc<QTensor>) -> Result<Self> {
-        Ok(Self::Quantized(QMatMul::from_arc(t)?))
+        Ok(Self::Quantized { matmul: QMatMul::from_arc(t)?, pad: 0 })
+    }
+
+    /// Weights whose input width was padded with `pad` zero columns.
+    pub(crate) fn quantized_padded(t: Arc<QTensor>, pad: usize) -> Result<Self> {
+        Ok(Self::Quantized { matmul: QMatMul::from_arc(t)?, pad })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(match self {
-            Self::Quantized(q) => q.forward(x)?,
+            Self::Quantized { matmul, pad: 0 } => matmul.forward(x)?,
+            Self::Quantized { matmul, pad } => matmul.forward(&x.pad_with_zeros(candle_core::D::Minus1, 0, *pad)?)?,
             Self::Dense(w) if x.device().is_cpu() => x.apply_op1(FrozenMatmul { w: w.clone() })?,
             // Other devices: plain matmul (the weight gradient is computed and discarded).
             Self::Dense(w) => x.broadcast_matmul(&w.t()?)?,
@@ -34,13 +41,15 @@ impl FrozenLinear {
 
     /// `[out, in]` f32 weights (dequantized when needed), for tests and conversions.
     pub fn dense_weight(&self) -> Result<Tensor> {
-        Ok(match self {
-            Self::Quantized(QMatMul::QTensor(q)) => q.dequantize(&q.device())?,
-            Self::Quantized(QMatMul::Tensor(t)) | Self::Quantized(QMatMul::TensorF16(t)) => {
-                t.to_dtype(candle_core::DType::F32)?
+        let (w, pad) = match self {
+            Self::Quantized { matmul: QMatMul::QTensor(q), pad } => (q.dequantize(&q.device())?, *pad),
+            Self::Quantized { matmul: QMatMul::Tensor(t) | QMatMul::TensorF16(t), pad } => {
+                (t.to_dtype(candle_core::DType::F32)?, *pad)
             }
-            Self::Dense(w) => w.clone(),
-        })
+            Self::Dense(w) => (w.clone(), 0),
+        };
+        let cols = w.dim(1)?;
+        Ok(w.narrow(1, 0, cols - pad)?)
     }
 }
 

@@ -37,6 +37,13 @@ fn last_logits(e: &Engine, ids: &[u32], hook: Option<&dyn BlockHook>) -> Tensor 
     e.backbone().forward_last(ids, &mut cache, hook).unwrap()
 }
 
+/// Prefill all but the last id, then one decode step: the path a served reply takes per token.
+fn decode_step_logits(e: &Engine, ids: &[u32], hook: Option<&dyn BlockHook>) -> Tensor {
+    let mut cache = e.backbone().new_cache();
+    e.backbone().forward_last(&ids[..ids.len() - 1], &mut cache, hook).unwrap();
+    e.backbone().forward_last(&ids[ids.len() - 1..], &mut cache, hook).unwrap()
+}
+
 #[test]
 fn gguf_and_safetensors_checkpoints_give_the_same_logits() {
     let t = tiny();
@@ -89,10 +96,13 @@ fn zero_adapter_is_bit_identical_and_a_random_one_is_not() {
         let dev = e.backbone().device();
         let zero = Adapter::new("zero", cfg, 8, AdapterInit::Identity { seed: 3 }, dev).unwrap();
         let random = Adapter::new("rand", cfg, 8, AdapterInit::Random { seed: 3, std: 0.2 }, dev).unwrap();
+        let bits = |t: Tensor| t.to_vec1::<f32>().unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        // Both the prompt path and the one-token decoding path.
+        for step in [last_logits, decode_step_logits] {
+            let base = bits(step(&e, &IDS, None));
+            assert_eq!(base, bits(step(&e, &IDS, Some(&zero))), "{mode:?}: a zero adapter changed the logits");
+        }
         let base: Vec<f32> = last_logits(&e, &IDS, None).to_vec1().unwrap();
-        let with_zero: Vec<f32> = last_logits(&e, &IDS, Some(&zero)).to_vec1().unwrap();
-        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        assert_eq!(bits(&base), bits(&with_zero), "{mode:?}: a zero adapter changed the logits");
         let with_random = last_logits(&e, &IDS, Some(&random));
         let d = max_diff(&Tensor::new(base.as_slice(), dev).unwrap(), &with_random);
         assert!(d > 1e-3, "{mode:?}: a random adapter left the logits unchanged ({d})");
@@ -105,7 +115,7 @@ fn fused_serving_adapter_matches_the_differentiable_one() {
     let e = load(&t.gguf, WeightMode::F32);
     let cfg = e.backbone().config();
     let a = Adapter::new("rand", cfg, 8, AdapterInit::Random { seed: 5, std: 0.2 }, e.backbone().device()).unwrap();
-    let served = last_logits(&e, &IDS, Some(&a));
+    let served = decode_step_logits(&e, &IDS, Some(&a));
     let ids = Tensor::new(&IDS[..], e.backbone().device()).unwrap().unsqueeze(0).unwrap();
     let trained = e.backbone().forward_train(&ids, Some(&a)).unwrap();
     let d = max_diff(&served, &trained.get(0).unwrap().get(IDS.len() - 1).unwrap());

@@ -135,7 +135,10 @@ fn time_run(engine: &Engine, prompt: &[u32], n: usize, adapter: Option<&Adapter>
 }
 
 fn candle_core_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::env::var("CANDLE_NUM_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), in MB.

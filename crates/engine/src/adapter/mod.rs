@@ -255,7 +255,10 @@ impl Adapter {
 
 impl BlockHook for Adapter {
     fn after_block(&self, layer: usize, h: &Tensor, differentiable: bool) -> Result<Tensor> {
-        if !differentiable && h.device().is_cpu() && h.dtype() == DType::F32 && !self.is_trainable() {
+        // One fused pass per row wins for decoding (one row: per-op overhead dominates); for a
+        // prompt's many rows, candle's matmuls (multi-row SIMD kernels) are faster.
+        let rows = h.elem_count() / self.hidden;
+        if !differentiable && rows == 1 && h.device().is_cpu() && h.dtype() == DType::F32 && !self.is_trainable() {
             let host = &self.host_layers()?[layer];
             return Ok(h.contiguous()?.apply_op1_no_bwd(&fused::FusedAdapterOp(host))?);
         }

@@ -74,11 +74,11 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         check_rows(&file.path, i, "ffn_gate/up", &gate_up, 2 * cfg.intermediate_size)?;
         blocks.push(Block {
             attn_norm: f32_tensor(&mut file, &format!("blk.{i}.attn_norm.weight"))?,
-            qkv: make_linear(qkv, opts.weights, dev)?,
-            attn_out: make_linear(attn_out, opts.weights, dev)?,
+            qkv: make_linear(qkv, opts)?,
+            attn_out: make_linear(attn_out, opts)?,
             ffn_norm: f32_tensor(&mut file, &format!("blk.{i}.ffn_norm.weight"))?,
-            gate_up: make_linear(gate_up, opts.weights, dev)?,
-            down: make_linear(down, opts.weights, dev)?,
+            gate_up: make_linear(gate_up, opts)?,
+            down: make_linear(down, opts)?,
         });
     }
 
@@ -91,7 +91,7 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         let storage = candle_core::quantized::QStorage::from_data(data.into(), &Device::Cpu, token_embd.dtype())?;
         QTensor::new(storage, token_embd.shape().clone())?
     };
-    let lm_head = make_linear(lm_head_q, opts.weights, dev)?;
+    let lm_head = make_linear(lm_head_q, opts)?;
     let embed = match (&lm_head, opts.weights) {
         // Share the dense matrix with the tied head rather than holding it twice.
         (crate::linear::FrozenLinear::Dense(w), WeightMode::F32) if !file.has("output.weight") => {

@@ -41,7 +41,7 @@ pub fn load_safetensors_dir(dir: &Path, opts: &LoadOptions) -> Result<Backbone> 
     };
     let dev = &opts.device;
     let linear = |t: Tensor| -> Result<FrozenLinear> {
-        make_linear(QTensor::quantize(&t, GgmlDType::F32)?, opts.weights, dev)
+        make_linear(QTensor::quantize(&t, GgmlDType::F32)?, opts)
     };
 
     let mut blocks = Vec::with_capacity(cfg.num_layers);
