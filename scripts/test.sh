@@ -5,4 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required (install Rust with rustup)" >&2; exit 1; }
 models/fetch.sh
+# One model thread per test: the test harness already runs tests in parallel on every core, and
+# candle's spinning worker pools collapse when they compete for the cores (docs/engine.md).
+export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}" RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
 cargo test --release --workspace --locked "$@"

@@ -138,7 +138,7 @@ impl<'a> Generation<'a> {
         let tokenizer = self.engine.tokenizer();
         if tokenizer.stop_ids().contains(&token) {
             self.finished = Some(FinishReason::Stop);
-            return Ok(self.stop.flush());
+            return self.flush_all();
         }
         self.history.push(token);
         self.pending_input = vec![token];
@@ -154,8 +154,22 @@ impl<'a> Generation<'a> {
         let context_full = self.cache.len() + 1 >= self.engine.backbone().context_length();
         if self.usage.completion_tokens >= self.params.max_tokens || context_full {
             self.finished = Some(FinishReason::Length);
-            out.push_str(&self.stop.flush().unwrap_or_default());
+            out.push_str(&self.flush_all()?.unwrap_or_default());
         }
+        Ok(Some(out).filter(|s| !s.is_empty()))
+    }
+
+    /// At the end of a reply: text the detokenizer and the stop matcher still hold.
+    fn flush_all(&mut self) -> Result<Option<String>> {
+        let mut out = String::new();
+        if let Some(rest) = self.detok.flush(self.engine.tokenizer())? {
+            let (ready, hit) = self.stop.feed(&rest);
+            out.push_str(&ready);
+            if hit {
+                return Ok(Some(out).filter(|s| !s.is_empty()));
+            }
+        }
+        out.push_str(&self.stop.flush().unwrap_or_default());
         Ok(Some(out).filter(|s| !s.is_empty()))
     }
 }

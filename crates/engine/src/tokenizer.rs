@@ -238,4 +238,16 @@ impl StreamDetokenizer {
         }
         Ok(None)
     }
+
+    /// At the end of the stream: whatever was held back (text that ends in U+FFFD, which may
+    /// be a real replacement character or bytes that never completed).
+    pub fn flush(&mut self, tok: &Tokenizer) -> Result<Option<String>> {
+        let text = tok.decode(&self.ids[self.prefix_start..], false)?;
+        let rest = match text.strip_prefix(self.emitted.as_str()) {
+            Some(rest) => rest.to_string(),
+            None => text.chars().skip(self.emitted.chars().count()).collect(),
+        };
+        self.emitted = text;
+        Ok((!rest.is_empty()).then_some(rest))
+    }
 }
