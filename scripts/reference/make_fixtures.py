@@ -91,6 +91,16 @@ def sha256(path):
     return h.hexdigest()
 
 
+def write_json(path, obj):
+    """One list item or top-level key per line: short, diff-friendly fixtures."""
+    dump = lambda v: json.dumps(v, ensure_ascii=False)
+    if isinstance(obj, list):
+        body = "[\n" + ",\n".join(" " + dump(v) for v in obj) + "\n]"
+    else:
+        body = "{\n" + ",\n".join(f" {dump(k)}: {dump(v)}" for k, v in obj.items()) + "\n}"
+    path.write_text(body + "\n", encoding="utf-8")
+
+
 def tokenize(llm, text):
     # The exact call the Rust tokenizer is checked against.
     return llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -226,8 +236,7 @@ def main():
     # (a) tokenizer fixture
     vocab = Llama(model_path=str(args.model), vocab_only=True, verbose=False)
     cases = [{"text": t, "ids": tokenize(vocab, t)} for t in TOKENIZER_TEXTS]
-    (OUT / "tokenizer_reference.json").write_text(
-        json.dumps(cases, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_json(OUT / "tokenizer_reference.json", cases)
     prompt_ids = tokenize(vocab, PROMPT)
 
     # (b-i) numpy forward
@@ -265,8 +274,7 @@ def main():
                      "gguf": version("gguf"), "llama_cpp_python": version("llama_cpp_python")},
         "comparison_last_position": cmp,
     }
-    (OUT / "logits_reference.json").write_text(
-        json.dumps(ref, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_json(OUT / "logits_reference.json", ref)
 
     print(f"tokenizer cases: {len(cases)}  prompt tokens: {len(prompt_ids)}  "
           f"tied embeddings: {ref['tied_embeddings']}")

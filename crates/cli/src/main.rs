@@ -6,7 +6,11 @@ mod model_args;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "adapterbot", version, about = "A multi-skill dialogue model: one frozen backbone, one small adapter per skill.")]
+#[command(
+    name = "adapterbot",
+    version,
+    about = "A multi-skill dialogue model: one frozen backbone, one small adapter per skill."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -43,7 +47,9 @@ fn main() -> anyhow::Result<()> {
 /// candle sizes its thread pools from these variables when it first uses them, so this must run
 /// before any model work (it does: first thing in `main`, while the process has one thread).
 fn set_threads(requested: usize) {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let n = match requested {
         0 if cores <= 2 => 1,
         0 => return,
@@ -57,7 +63,9 @@ fn set_threads(requested: usize) {
 fn init_logging(json: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if json {
         builder.json().init();
     } else {

@@ -6,7 +6,8 @@ use std::process::{Command, Output};
 use adapterbot_engine::{Adapter, AdapterInit, AdapterManifest, Engine, LoadOptions};
 
 fn model() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
     assert!(p.exists(), "the real model is missing: run models/fetch.sh");
     p
 }
@@ -28,9 +29,21 @@ const PROMPT: &str = "I just lost my job and I feel terrible. What should I do?"
 #[test]
 fn generate_streams_the_greedy_reply() {
     let m = model();
-    let out = adapterbot(&["generate", "--model", m.to_str().unwrap(), "--prompt", PROMPT, "--max-tokens", "10"]);
+    let out = adapterbot(&[
+        "generate",
+        "--model",
+        m.to_str().unwrap(),
+        "--prompt",
+        PROMPT,
+        "--max-tokens",
+        "10",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).starts_with("I'm so sorry to hear that"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).starts_with("I'm so sorry to hear that"),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
@@ -38,9 +51,29 @@ fn a_zero_adapter_from_disk_changes_nothing_and_unknown_skills_are_named() {
     let m = model();
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::load(&m, &LoadOptions::default()).unwrap();
-    let a = Adapter::new("calm", engine.backbone().config(), 64, AdapterInit::Identity { seed: 1 }, engine.backbone().device()).unwrap();
-    a.save_dir(&dir.path().join("calm"), engine.backbone(), AdapterManifest::default()).unwrap();
-    let base = ["generate", "--model", m.to_str().unwrap(), "--prompt", PROMPT, "--max-tokens", "8"];
+    let a = Adapter::new(
+        "calm",
+        engine.backbone().config(),
+        64,
+        AdapterInit::Identity { seed: 1 },
+        engine.backbone().device(),
+    )
+    .unwrap();
+    a.save_dir(
+        &dir.path().join("calm"),
+        engine.backbone(),
+        AdapterManifest::default(),
+    )
+    .unwrap();
+    let base = [
+        "generate",
+        "--model",
+        m.to_str().unwrap(),
+        "--prompt",
+        PROMPT,
+        "--max-tokens",
+        "8",
+    ];
     let plain = adapterbot(&base);
     let skills = dir.path().to_str().unwrap();
     let with = adapterbot(&[&base[..], &["--skills-dir", skills, "--skill", "calm"]].concat());
@@ -50,19 +83,43 @@ fn a_zero_adapter_from_disk_changes_nothing_and_unknown_skills_are_named() {
     let unknown = adapterbot(&[&base[..], &["--skills-dir", skills, "--skill", "pirate"]].concat());
     assert!(!unknown.status.success());
     let err = text(&unknown.stderr);
-    assert!(err.contains("unknown skill `pirate`") && err.contains("calm"), "{err}");
+    assert!(
+        err.contains("unknown skill `pirate`") && err.contains("calm"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }
 
 #[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
-    let missing = adapterbot(&["generate", "--model", "nowhere/model.gguf", "--prompt", "hi"]);
+    let missing = adapterbot(&[
+        "generate",
+        "--model",
+        "nowhere/model.gguf",
+        "--prompt",
+        "hi",
+    ]);
     assert!(!missing.status.success());
-    assert!(text(&missing.stderr).contains("models/fetch.sh"), "{}", text(&missing.stderr));
+    assert!(
+        text(&missing.stderr).contains("models/fetch.sh"),
+        "{}",
+        text(&missing.stderr)
+    );
 
     let m = model();
-    for (flag, field) in [("--temperature=-1", "temperature"), ("--top-p=0", "top_p"), ("--max-tokens=0", "max_tokens")] {
-        let out = adapterbot(&["generate", "--model", m.to_str().unwrap(), "--prompt", "hi", flag]);
+    for (flag, field) in [
+        ("--temperature=-1", "temperature"),
+        ("--top-p=0", "top_p"),
+        ("--max-tokens=0", "max_tokens"),
+    ] {
+        let out = adapterbot(&[
+            "generate",
+            "--model",
+            m.to_str().unwrap(),
+            "--prompt",
+            "hi",
+            flag,
+        ]);
         assert!(!out.status.success());
         let err = text(&out.stderr);
         assert!(err.contains(field) && !err.contains("panicked"), "{err}");
@@ -72,12 +129,30 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 #[test]
 fn bench_prints_a_json_report() {
     let m = model();
-    let out = adapterbot(&["bench", "--model", m.to_str().unwrap(), "--max-tokens", "4", "--runs", "1", "--json"]);
+    let out = adapterbot(&[
+        "bench",
+        "--model",
+        m.to_str().unwrap(),
+        "--max-tokens",
+        "4",
+        "--runs",
+        "1",
+        "--json",
+    ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
-    for key in ["prefill_tok_s", "decode_tok_s", "adapter_prefill_tok_s", "adapter_decode_tok_s", "peak_rss_mb"] {
-        assert!(report[key].as_f64().is_some_and(|v| v > 0.0), "{key} in {report}");
+    for key in [
+        "prefill_tok_s",
+        "decode_tok_s",
+        "adapter_prefill_tok_s",
+        "adapter_decode_tok_s",
+        "peak_rss_mb",
+    ] {
+        assert!(
+            report[key].as_f64().is_some_and(|v| v > 0.0),
+            "{key} in {report}"
+        );
     }
     assert_eq!(report["prompt_tokens"], 45);
 }

@@ -148,7 +148,12 @@ impl Backbone {
     }
 
     fn head(&self, hidden: &Tensor, differentiable: bool) -> Result<Tensor> {
-        let h = rms_norm(hidden, &self.final_norm, self.cfg.rms_norm_eps, differentiable)?;
+        let h = rms_norm(
+            hidden,
+            &self.final_norm,
+            self.cfg.rms_norm_eps,
+            differentiable,
+        )?;
         self.lm_head.forward(&h)
     }
 
@@ -162,10 +167,23 @@ impl Backbone {
     ) -> Result<Tensor> {
         let (_, seq) = ids.dims2()?;
         let mut h = self.embed.forward(ids)?;
-        let mask = causal_mask(seq, offset, self.cfg.num_heads / self.cfg.num_kv_heads, &self.device)?;
+        let mask = causal_mask(
+            seq,
+            offset,
+            self.cfg.num_heads / self.cfg.num_kv_heads,
+            &self.device,
+        )?;
         for (layer, block) in self.blocks.iter().enumerate() {
             let cache = cache.as_deref_mut();
-            h = self.block_forward(layer, block, &h, offset, cache, mask.as_ref(), differentiable)?;
+            h = self.block_forward(
+                layer,
+                block,
+                &h,
+                offset,
+                cache,
+                mask.as_ref(),
+                differentiable,
+            )?;
             if let Some(hook) = hook {
                 h = hook.after_block(layer, &h, differentiable)?;
             }
@@ -252,7 +270,15 @@ fn causal_mask(seq: usize, offset: usize, n_rep: usize, device: &Device) -> Resu
     }
     let total = offset + seq;
     let row: Vec<f32> = (0..seq)
-        .flat_map(|i| (0..total).map(move |j| if j > offset + i { f32::NEG_INFINITY } else { 0.0 }))
+        .flat_map(|i| {
+            (0..total).map(move |j| {
+                if j > offset + i {
+                    f32::NEG_INFINITY
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect();
     let one = Tensor::from_vec(row, (seq, total), device)?;
     Ok(Some(Tensor::cat(&vec![one; n_rep], 0)?))

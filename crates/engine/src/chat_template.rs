@@ -33,9 +33,12 @@ pub struct ChatTemplate {
 impl ChatTemplate {
     pub fn new(source: &str, bos: Option<&str>, eos: Option<&str>) -> Result<Self> {
         let mut env = Environment::new();
-        env.add_function("raise_exception", |msg: String| -> std::result::Result<String, Error> {
-            Err(Error::new(ErrorKind::InvalidOperation, msg))
-        });
+        env.add_function(
+            "raise_exception",
+            |msg: String| -> std::result::Result<String, Error> {
+                Err(Error::new(ErrorKind::InvalidOperation, msg))
+            },
+        );
         env.add_template_owned("chat", source.to_string())
             .map_err(|e| EngineError::Template(e.to_string()))?;
         Ok(Self {
@@ -70,7 +73,13 @@ mod tests {
     fn chatml_renders_turns_and_generation_prompt() {
         let t = ChatTemplate::new(CHATML, None, None).unwrap();
         let text = t
-            .render(&[ChatMessage::new("system", "Be kind."), ChatMessage::new("user", "Hi")], true)
+            .render(
+                &[
+                    ChatMessage::new("system", "Be kind."),
+                    ChatMessage::new("user", "Hi"),
+                ],
+                true,
+            )
             .unwrap();
         assert_eq!(
             text,
@@ -80,7 +89,8 @@ mod tests {
 
     #[test]
     fn raise_exception_becomes_an_error() {
-        let t = ChatTemplate::new("{{ raise_exception('roles must alternate') }}", None, None).unwrap();
+        let t =
+            ChatTemplate::new("{{ raise_exception('roles must alternate') }}", None, None).unwrap();
         let err = t.render(&[], false).unwrap_err().to_string();
         assert!(err.contains("roles must alternate"), "{err}");
     }

@@ -34,9 +34,10 @@ pub struct LlamaConfig {
 impl LlamaConfig {
     pub fn from_gguf(content: &gguf_file::Content) -> Result<Self> {
         let get = |key: &str| {
-            content.metadata.get(key).ok_or_else(|| {
-                EngineError::Unsupported(format!("GGUF metadata lacks `{key}`"))
-            })
+            content
+                .metadata
+                .get(key)
+                .ok_or_else(|| EngineError::Unsupported(format!("GGUF metadata lacks `{key}`")))
         };
         let arch = get("general.architecture")?.to_string()?.clone();
         if arch != "llama" {
@@ -44,7 +45,8 @@ impl LlamaConfig {
                 "architecture `{arch}`; only llama-architecture models are supported"
             )));
         }
-        let u = |key: &str| -> Result<usize> { Ok(get(&format!("llama.{key}"))?.to_u32()? as usize) };
+        let u =
+            |key: &str| -> Result<usize> { Ok(get(&format!("llama.{key}"))?.to_u32()? as usize) };
         let num_heads = u("attention.head_count")?;
         let hidden_size = u("embedding_length")?;
         let head_dim = u("rope.dimension_count").unwrap_or(hidden_size / num_heads);
@@ -131,10 +133,10 @@ impl LlamaConfig {
         if self.num_layers == 0 || self.hidden_size == 0 || self.num_heads == 0 {
             return bad("a model with no layers, heads or hidden size");
         }
-        if self.num_kv_heads == 0 || self.num_heads % self.num_kv_heads != 0 {
+        if self.num_kv_heads == 0 || !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return bad("attention heads that are not a multiple of the key/value heads");
         }
-        if self.head_dim % 2 != 0 {
+        if !self.head_dim.is_multiple_of(2) {
             return bad("an odd attention head size (RoPE needs pairs)");
         }
         Ok(self)

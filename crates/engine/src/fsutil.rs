@@ -16,12 +16,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Lets `write` produce the file at a temporary path beside `path`, then renames it into place;
 /// on any failure the temporary file is removed and `path` is left as it was.
-pub fn replace_atomic(
-    path: &Path,
-    write: impl FnOnce(&Path) -> std::io::Result<()>,
-) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+pub fn replace_atomic(path: &Path, write: impl FnOnce(&Path) -> std::io::Result<()>) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     write(&tmp)
         .and_then(|()| std::fs::rename(&tmp, path))

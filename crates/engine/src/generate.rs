@@ -123,10 +123,10 @@ impl<'a> Generation<'a> {
     fn step(&mut self) -> Result<Option<String>> {
         let started = Instant::now();
         let hook = self.adapter.map(|a| a as &dyn BlockHook);
-        let logits = self
-            .engine
-            .backbone()
-            .forward_last(&self.pending_input, &mut self.cache, hook)?;
+        let logits =
+            self.engine
+                .backbone()
+                .forward_last(&self.pending_input, &mut self.cache, hook)?;
         let token = self.sampler.sample(&logits, &self.history)?;
         if self.usage.completion_tokens == 0 {
             self.timings.prefill += started.elapsed();

@@ -38,7 +38,9 @@ impl KvCache {
     }
 
     pub fn clear(&mut self) {
-        self.layers.iter_mut().for_each(|l| *l = LayerCache::default());
+        self.layers
+            .iter_mut()
+            .for_each(|l| *l = LayerCache::default());
         self.len = 0;
     }
 

@@ -21,18 +21,26 @@ pub enum FrozenLinear {
 
 impl FrozenLinear {
     pub fn quantized(t: Arc<QTensor>) -> Result<Self> {
-        Ok(Self::Quantized { matmul: QMatMul::from_arc(t)?, pad: 0 })
+        Ok(Self::Quantized {
+            matmul: QMatMul::from_arc(t)?,
+            pad: 0,
+        })
     }
 
     /// Weights whose input width was padded with `pad` zero columns.
     pub(crate) fn quantized_padded(t: Arc<QTensor>, pad: usize) -> Result<Self> {
-        Ok(Self::Quantized { matmul: QMatMul::from_arc(t)?, pad })
+        Ok(Self::Quantized {
+            matmul: QMatMul::from_arc(t)?,
+            pad,
+        })
     }
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(match self {
             Self::Quantized { matmul, pad: 0 } => matmul.forward(x)?,
-            Self::Quantized { matmul, pad } => matmul.forward(&x.pad_with_zeros(candle_core::D::Minus1, 0, *pad)?)?,
+            Self::Quantized { matmul, pad } => {
+                matmul.forward(&x.pad_with_zeros(candle_core::D::Minus1, 0, *pad)?)?
+            }
             Self::Dense(w) if x.device().is_cpu() => x.apply_op1(FrozenMatmul { w: w.clone() })?,
             // Other devices: plain matmul (the weight gradient is computed and discarded).
             Self::Dense(w) => x.broadcast_matmul(&w.t()?)?,
@@ -42,10 +50,14 @@ impl FrozenLinear {
     /// `[out, in]` f32 weights (dequantized when needed), for tests and conversions.
     pub fn dense_weight(&self) -> Result<Tensor> {
         let (w, pad) = match self {
-            Self::Quantized { matmul: QMatMul::QTensor(q), pad } => (q.dequantize(&q.device())?, *pad),
-            Self::Quantized { matmul: QMatMul::Tensor(t) | QMatMul::TensorF16(t), pad } => {
-                (t.to_dtype(candle_core::DType::F32)?, *pad)
-            }
+            Self::Quantized {
+                matmul: QMatMul::QTensor(q),
+                pad,
+            } => (q.dequantize(&q.device())?, *pad),
+            Self::Quantized {
+                matmul: QMatMul::Tensor(t) | QMatMul::TensorF16(t),
+                pad,
+            } => (t.to_dtype(candle_core::DType::F32)?, *pad),
             Self::Dense(w) => (w.clone(), 0),
         };
         let cols = w.dim(1)?;
@@ -63,7 +75,11 @@ impl CustomOp1 for FrozenMatmul {
         "frozen-matmul"
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         // Rebuild a (non-tracked) tensor over the input and let candle's gemm do the work.
         let x = match layout.contiguous_offsets() {
             Some((start, end)) => {
@@ -81,7 +97,12 @@ impl CustomOp1 for FrozenMatmul {
         }
     }
 
-    fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad_res: &Tensor) -> candle_core::Result<Option<Tensor>> {
+    fn bwd(
+        &self,
+        _arg: &Tensor,
+        _res: &Tensor,
+        grad_res: &Tensor,
+    ) -> candle_core::Result<Option<Tensor>> {
         Ok(Some(grad_res.broadcast_matmul(&self.w)?))
     }
 }
@@ -108,7 +129,10 @@ mod tests {
         let expected = w.sum(0)?.broadcast_as((2, 4, 3))?;
         let diff = (gx - expected)?.abs()?.max_all()?.to_scalar::<f32>()?;
         assert!(diff < 1e-5, "grad diff {diff}");
-        assert!(grads.get(&w).is_none(), "the frozen weight must get no gradient");
+        assert!(
+            grads.get(&w).is_none(),
+            "the frozen weight must get no gradient"
+        );
         Ok(())
     }
 }

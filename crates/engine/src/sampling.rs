@@ -53,7 +53,10 @@ impl SamplingParams {
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(EngineError::InvalidSampling(m));
         if !(0.0..=5.0).contains(&self.temperature) || self.temperature.is_nan() {
-            return bad(format!("temperature must be between 0 and 5, got {}", self.temperature));
+            return bad(format!(
+                "temperature must be between 0 and 5, got {}",
+                self.temperature
+            ));
         }
         if !(self.top_p > 0.0 && self.top_p <= 1.0) {
             return bad(format!("top_p must be in (0, 1], got {}", self.top_p));
@@ -84,11 +87,15 @@ impl Sampler {
         p.validate()?;
         let t = p.temperature;
         let sampling = match (t, p.top_k, p.top_p) {
-            (t, _, _) if t == 0.0 => Sampling::ArgMax,
+            (0.0, _, _) => Sampling::ArgMax,
             (t, 0, p) if p >= 1.0 => Sampling::All { temperature: t },
             (t, 0, p) => Sampling::TopP { p, temperature: t },
             (t, k, p) if p >= 1.0 => Sampling::TopK { k, temperature: t },
-            (t, k, p) => Sampling::TopKThenTopP { k, p, temperature: t },
+            (t, k, p) => Sampling::TopKThenTopP {
+                k,
+                p,
+                temperature: t,
+            },
         };
         Ok(Self {
             processor: LogitsProcessor::from_sampling(p.seed, sampling),
@@ -148,21 +155,56 @@ mod tests {
         };
         let draw = |p: &SamplingParams| {
             let mut s = Sampler::new(p).unwrap();
-            (0..20).map(|_| s.sample(&logits(), &[]).unwrap()).collect::<Vec<_>>()
+            (0..20)
+                .map(|_| s.sample(&logits(), &[]).unwrap())
+                .collect::<Vec<_>>()
         };
         let a = draw(&p);
         assert_eq!(a, draw(&p), "same seed, same draws");
-        assert!(a.iter().any(|&t| t != a[0]), "temperature 1.5 should not always pick one token");
+        assert!(
+            a.iter().any(|&t| t != a[0]),
+            "temperature 1.5 should not always pick one token"
+        );
     }
 
     #[test]
     fn nonsense_values_are_refused_by_name() {
         for (p, field) in [
-            (SamplingParams { temperature: -1.0, ..Default::default() }, "temperature"),
-            (SamplingParams { top_p: 0.0, ..Default::default() }, "top_p"),
-            (SamplingParams { repetition_penalty: 0.5, ..Default::default() }, "repetition_penalty"),
-            (SamplingParams { max_tokens: 0, ..Default::default() }, "max_tokens"),
-            (SamplingParams { stop: vec![String::new()], ..Default::default() }, "stop"),
+            (
+                SamplingParams {
+                    temperature: -1.0,
+                    ..Default::default()
+                },
+                "temperature",
+            ),
+            (
+                SamplingParams {
+                    top_p: 0.0,
+                    ..Default::default()
+                },
+                "top_p",
+            ),
+            (
+                SamplingParams {
+                    repetition_penalty: 0.5,
+                    ..Default::default()
+                },
+                "repetition_penalty",
+            ),
+            (
+                SamplingParams {
+                    max_tokens: 0,
+                    ..Default::default()
+                },
+                "max_tokens",
+            ),
+            (
+                SamplingParams {
+                    stop: vec![String::new()],
+                    ..Default::default()
+                },
+                "stop",
+            ),
         ] {
             let e = Sampler::new(&p).err().expect("must refuse").to_string();
             assert!(e.contains(field), "{e}");

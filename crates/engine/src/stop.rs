@@ -19,7 +19,12 @@ impl StopMatcher {
     /// (the text before it is returned; the stop string and anything after it are dropped).
     pub fn feed(&mut self, piece: &str) -> (String, bool) {
         self.held.push_str(piece);
-        if let Some(at) = self.stops.iter().filter_map(|s| self.held.find(s.as_str())).min() {
+        if let Some(at) = self
+            .stops
+            .iter()
+            .filter_map(|s| self.held.find(s.as_str()))
+            .min()
+        {
             let out = self.held[..at].to_string();
             self.held.clear();
             return (out, true);

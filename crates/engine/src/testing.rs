@@ -15,8 +15,18 @@ use crate::error::Result;
 const SPECIALS: [&str; 3] = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 /// A few byte-level merges so that the tiny tokenizer really merges.
 const MERGES: [(&str, &str); 12] = [
-    ("Ġ", "t"), ("h", "e"), ("i", "n"), ("Ġ", "a"), ("e", "r"), ("o", "n"),
-    ("Ġt", "he"), ("r", "e"), ("a", "t"), ("e", "n"), ("o", "u"), ("Ġ", "s"),
+    ("Ġ", "t"),
+    ("h", "e"),
+    ("i", "n"),
+    ("Ġ", "a"),
+    ("e", "r"),
+    ("o", "n"),
+    ("Ġt", "he"),
+    ("r", "e"),
+    ("a", "t"),
+    ("e", "n"),
+    ("o", "u"),
+    ("Ġ", "s"),
 ];
 
 /// Vocabulary of the tiny tokenizer: specials, the 256 byte-level symbols, then the merges.
@@ -39,12 +49,17 @@ pub fn tiny_weights(cfg: &LlamaConfig, seed: u64) -> Result<HashMap<String, Tens
     let mut t = |shape: &[usize], std: f32, mean: f32| -> Result<Tensor> {
         let normal = rand_distr::Normal::new(mean, std).expect("valid normal");
         let n = shape.iter().product();
-        let v: Vec<f32> = (0..n).map(|_| rand_distr::Distribution::sample(&normal, &mut rng)).collect();
+        let v: Vec<f32> = (0..n)
+            .map(|_| rand_distr::Distribution::sample(&normal, &mut rng))
+            .collect();
         Ok(Tensor::from_vec(v, shape, &Device::Cpu)?)
     };
     let (h, f, hd) = (cfg.hidden_size, cfg.intermediate_size, cfg.head_dim);
     let mut w = HashMap::new();
-    w.insert("token_embd.weight".to_string(), t(&[cfg.vocab_size, h], 0.5, 0.0)?);
+    w.insert(
+        "token_embd.weight".to_string(),
+        t(&[cfg.vocab_size, h], 0.5, 0.0)?,
+    );
     w.insert("output_norm.weight".to_string(), t(&[h], 0.1, 1.0)?);
     for i in 0..cfg.num_layers {
         let mut put = |name: &str, shape: &[usize], std: f32, mean: f32| -> Result<()> {
@@ -69,7 +84,11 @@ pub fn tiny_weights(cfg: &LlamaConfig, seed: u64) -> Result<HashMap<String, Tens
 pub fn write_tiny_gguf(path: &Path, cfg: &LlamaConfig, seed: u64) -> Result<()> {
     use gguf_file::Value as V;
     let (tokens, types) = tiny_vocab();
-    assert_eq!(tokens.len(), cfg.vocab_size, "tiny config must match the tiny vocabulary");
+    assert_eq!(
+        tokens.len(),
+        cfg.vocab_size,
+        "tiny config must match the tiny vocabulary"
+    );
     let u = |x: usize| V::U32(x as u32);
     let meta: Vec<(&str, V)> = vec![
         ("general.architecture", V::String("llama".into())),
@@ -81,17 +100,34 @@ pub fn write_tiny_gguf(path: &Path, cfg: &LlamaConfig, seed: u64) -> Result<()> 
         ("llama.attention.head_count_kv", u(cfg.num_kv_heads)),
         ("llama.rope.dimension_count", u(cfg.head_dim)),
         ("llama.rope.freq_base", V::F32(cfg.rope_theta)),
-        ("llama.attention.layer_norm_rms_epsilon", V::F32(cfg.rms_norm_eps as f32)),
+        (
+            "llama.attention.layer_norm_rms_epsilon",
+            V::F32(cfg.rms_norm_eps as f32),
+        ),
         ("tokenizer.ggml.model", V::String("gpt2".into())),
         ("tokenizer.ggml.pre", V::String("smollm".into())),
-        ("tokenizer.ggml.tokens", V::Array(tokens.into_iter().map(V::String).collect())),
-        ("tokenizer.ggml.token_type", V::Array(types.into_iter().map(V::I32).collect())),
+        (
+            "tokenizer.ggml.tokens",
+            V::Array(tokens.into_iter().map(V::String).collect()),
+        ),
+        (
+            "tokenizer.ggml.token_type",
+            V::Array(types.into_iter().map(V::I32).collect()),
+        ),
         (
             "tokenizer.ggml.merges",
-            V::Array(MERGES.iter().map(|(a, b)| V::String(format!("{a} {b}"))).collect()),
+            V::Array(
+                MERGES
+                    .iter()
+                    .map(|(a, b)| V::String(format!("{a} {b}")))
+                    .collect(),
+            ),
         ),
         ("tokenizer.ggml.eos_token_id", V::U32(2)),
-        ("tokenizer.chat_template", V::String(crate::chat_template::CHATML.into())),
+        (
+            "tokenizer.chat_template",
+            V::String(crate::chat_template::CHATML.into()),
+        ),
     ];
     let weights = tiny_weights(cfg, seed)?;
     let mut names: Vec<&String> = weights.keys().collect();
@@ -113,8 +149,14 @@ pub fn write_tiny_hf_dir(dir: &Path, cfg: &LlamaConfig, seed: u64, gguf_path: &P
     std::fs::create_dir_all(dir).map_err(|e| crate::EngineError::io(dir, e))?;
     let w = tiny_weights(cfg, seed)?;
     let mut out = HashMap::new();
-    out.insert("model.embed_tokens.weight".to_string(), w["token_embd.weight"].clone());
-    out.insert("model.norm.weight".to_string(), w["output_norm.weight"].clone());
+    out.insert(
+        "model.embed_tokens.weight".to_string(),
+        w["token_embd.weight"].clone(),
+    );
+    out.insert(
+        "model.norm.weight".to_string(),
+        w["output_norm.weight"].clone(),
+    );
     for i in 0..cfg.num_layers {
         let g = |n: &str| w[&format!("blk.{i}.{n}.weight")].clone();
         let p = format!("model.layers.{i}");
@@ -148,7 +190,8 @@ pub fn write_tiny_hf_dir(dir: &Path, cfg: &LlamaConfig, seed: u64, gguf_path: &P
         "max_position_embeddings": cfg.context_length,
         "tie_word_embeddings": true,
     });
-    std::fs::write(dir.join("config.json"), config.to_string()).map_err(|e| crate::EngineError::io(dir, e))?;
+    std::fs::write(dir.join("config.json"), config.to_string())
+        .map_err(|e| crate::EngineError::io(dir, e))?;
     // The tokenizer rebuilt from the GGUF, saved in the tokenizer.json format.
     let gguf = crate::load::GgufFile::open(gguf_path)?;
     let tok = crate::tokenizer::Tokenizer::from_gguf(&gguf.content)?;

@@ -21,7 +21,13 @@ const TOKEN_TYPE_USER_DEFINED: i32 = 4;
 /// Llama 3's pre-tokenizer split pattern.
 const LLAMA3_SPLIT: &str = r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+";
 /// End-of-turn markers of common chat templates; any that the vocabulary has also stop a reply.
-const END_OF_TURN: &[&str] = &["<|im_end|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "<|endoftext|>"];
+const END_OF_TURN: &[&str] = &[
+    "<|im_end|>",
+    "<|eot_id|>",
+    "<|end|>",
+    "<end_of_turn>",
+    "<|endoftext|>",
+];
 
 #[derive(Clone)]
 pub struct Tokenizer {
@@ -75,7 +81,11 @@ impl Tokenizer {
             })
             .collect::<candle_core::Result<_>>()?;
         let types: Vec<i32> = match meta("tokenizer.ggml.token_type") {
-            Some(v) => v.to_vec()?.iter().map(|t| t.to_i32()).collect::<candle_core::Result<_>>()?,
+            Some(v) => v
+                .to_vec()?
+                .iter()
+                .map(|t| t.to_i32())
+                .collect::<candle_core::Result<_>>()?,
             None => vec![1; tokens.len()],
         };
         let vocab: tokenizers::models::bpe::Vocab = tokens
@@ -102,7 +112,8 @@ impl Tokenizer {
         inner.add_special_tokens(&specials);
 
         let id_meta = |k: &str| meta(k).and_then(|v| v.to_u32().ok());
-        let named = |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).map(|t| (i, t.clone())));
+        let named =
+            |id: Option<u32>| id.and_then(|i| tokens.get(i as usize).map(|t| (i, t.clone())));
         let add_bos = meta("tokenizer.ggml.add_bos_token")
             .and_then(|v| v.to_bool().ok())
             .unwrap_or(false);
@@ -113,9 +124,8 @@ impl Tokenizer {
 
     /// `tokenizer.json` (with `tokenizer_config.json` beside it for BOS/EOS when present).
     pub fn from_file(path: &Path) -> Result<Self> {
-        let inner = tokenizers::Tokenizer::from_file(path).map_err(|e| {
-            EngineError::Tokenizer(format!("{}: {e}", path.display()))
-        })?;
+        let inner = tokenizers::Tokenizer::from_file(path)
+            .map_err(|e| EngineError::Tokenizer(format!("{}: {e}", path.display())))?;
         let cfg = path.with_file_name("tokenizer_config.json");
         let cfg: serde_json::Value = std::fs::read_to_string(&cfg)
             .ok()
@@ -132,8 +142,15 @@ impl Tokenizer {
         Ok(Self::finish(inner, bos, eos))
     }
 
-    fn finish(inner: tokenizers::Tokenizer, bos: Option<(u32, String)>, eos: Option<(u32, String)>) -> Self {
-        let mut stop_ids: Vec<u32> = END_OF_TURN.iter().filter_map(|t| inner.token_to_id(t)).collect();
+    fn finish(
+        inner: tokenizers::Tokenizer,
+        bos: Option<(u32, String)>,
+        eos: Option<(u32, String)>,
+    ) -> Self {
+        let mut stop_ids: Vec<u32> = END_OF_TURN
+            .iter()
+            .filter_map(|t| inner.token_to_id(t))
+            .collect();
         stop_ids.extend(eos.as_ref().map(|(id, _)| *id));
         stop_ids.sort_unstable();
         stop_ids.dedup();
@@ -192,7 +209,11 @@ fn pre_tokenizer(pre: &str) -> Result<PreTokenizerWrapper> {
                 false,
             )
             .map_err(tok_err)?;
-            Sequence::new(vec![split.into(), ByteLevel::new(false, true, false).into()]).into()
+            Sequence::new(vec![
+                split.into(),
+                ByteLevel::new(false, true, false).into(),
+            ])
+            .into()
         }
         // SmolLM2 and the StarCoder family split every digit, then apply GPT-2's byte level.
         "smollm" | "starcoder" | "refact" => Sequence::new(vec![

@@ -30,8 +30,18 @@ fn engine(mode: WeightMode) -> &'static Engine {
     };
     cell.get_or_init(|| {
         let path = root().join("models/SmolLM2-135M-Instruct.Q4_1.gguf");
-        assert!(path.exists(), "the real model is missing: run models/fetch.sh");
-        Engine::load(&path, &LoadOptions { weights: mode, ..LoadOptions::default() }).unwrap()
+        assert!(
+            path.exists(),
+            "the real model is missing: run models/fetch.sh"
+        );
+        Engine::load(
+            &path,
+            &LoadOptions {
+                weights: mode,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap()
     })
 }
 
@@ -50,7 +60,10 @@ struct LogitsRef {
 }
 
 fn logits_ref() -> LogitsRef {
-    serde_json::from_str(&std::fs::read_to_string(fixtures().join("logits_reference.json")).unwrap()).unwrap()
+    serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("logits_reference.json")).unwrap(),
+    )
+    .unwrap()
 }
 
 fn read_f32(name: &str) -> Vec<f32> {
@@ -77,8 +90,17 @@ struct Agreement {
 
 fn compare(ours: &[f32], reference: &[f32]) -> Agreement {
     assert_eq!(ours.len(), reference.len());
-    let max_abs = ours.iter().zip(reference).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
-    let mean_abs = ours.iter().zip(reference).map(|(a, b)| (a - b).abs()).sum::<f32>() / ours.len() as f32;
+    let max_abs = ours
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    let mean_abs = ours
+        .iter()
+        .zip(reference)
+        .map(|(a, b)| (a - b).abs())
+        .sum::<f32>()
+        / ours.len() as f32;
     let (a, b) = (top_k(ours, 10), top_k(reference, 10));
     Agreement {
         max_abs,
@@ -90,13 +112,25 @@ fn compare(ours: &[f32], reference: &[f32]) -> Agreement {
 
 #[test]
 fn tokenizer_ids_match_llama_cpp() {
-    let cases: Vec<TokCase> =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("tokenizer_reference.json")).unwrap()).unwrap();
+    let cases: Vec<TokCase> = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("tokenizer_reference.json")).unwrap(),
+    )
+    .unwrap();
     assert!(cases.len() >= 25);
     let tok = engine(WeightMode::Q8_0).tokenizer();
     for c in &cases {
-        assert_eq!(tok.encode(&c.text).unwrap(), c.ids, "ids differ for {:?}", c.text);
-        assert_eq!(tok.decode(&c.ids, false).unwrap(), c.text, "decode differs for {:?}", c.text);
+        assert_eq!(
+            tok.encode(&c.text).unwrap(),
+            c.ids,
+            "ids differ for {:?}",
+            c.text
+        );
+        assert_eq!(
+            tok.decode(&c.ids, false).unwrap(),
+            c.text,
+            "decode differs for {:?}",
+            c.text
+        );
     }
 }
 
@@ -104,8 +138,16 @@ fn tokenizer_ids_match_llama_cpp() {
 fn the_chat_template_renders_the_reference_prompt() {
     let e = engine(WeightMode::Q8_0);
     let r = logits_ref();
-    let text = e.render_chat(&[ChatMessage::new("user", "I just lost my job and I feel terrible. What should I do?")]).unwrap();
-    assert_eq!(text, r.prompt, "default system prompt and ChatML come from the GGUF template");
+    let text = e
+        .render_chat(&[ChatMessage::new(
+            "user",
+            "I just lost my job and I feel terrible. What should I do?",
+        )])
+        .unwrap();
+    assert_eq!(
+        text, r.prompt,
+        "default system prompt and ChatML come from the GGUF template"
+    );
     assert_eq!(e.encode_prompt(&text).unwrap(), r.prompt_ids);
 }
 
@@ -116,10 +158,21 @@ fn the_chat_template_renders_the_reference_prompt() {
 fn f32_logits_match_the_numpy_reference() {
     let e = engine(WeightMode::F32);
     let r = logits_ref();
-    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device()).unwrap().unsqueeze(0).unwrap();
-    let all = e.backbone().forward_train(&ids, None).unwrap().squeeze(0).unwrap();
+    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
+    let all = e
+        .backbone()
+        .forward_train(&ids, None)
+        .unwrap()
+        .squeeze(0)
+        .unwrap();
     let argmax: Vec<u32> = all.argmax(1).unwrap().to_vec1().unwrap();
-    assert_eq!(argmax, r.numpy_argmax_per_position, "argmax at some prompt position differs");
+    assert_eq!(
+        argmax, r.numpy_argmax_per_position,
+        "argmax at some prompt position differs"
+    );
     let last: Vec<f32> = all.get(r.prompt_ids.len() - 1).unwrap().to_vec1().unwrap();
     let a = compare(&last, &read_f32("logits_numpy_f32.bin"));
     assert!(a.max_abs < 1e-3, "max |Δ| {} vs numpy", a.max_abs);
@@ -136,28 +189,60 @@ fn q8_0_logits_agree_with_numpy_and_llama_cpp() {
     let e = engine(WeightMode::Q8_0);
     let r = logits_ref();
     let mut cache = e.backbone().new_cache();
-    let last: Vec<f32> = e.backbone().forward_last(&r.prompt_ids, &mut cache, None).unwrap().to_vec1().unwrap();
+    let last: Vec<f32> = e
+        .backbone()
+        .forward_last(&r.prompt_ids, &mut cache, None)
+        .unwrap()
+        .to_vec1()
+        .unwrap();
     for name in ["logits_numpy_f32.bin", "logits_llamacpp.bin"] {
         let a = compare(&last, &read_f32(name));
-        eprintln!("{name}: max |Δ| {} mean |Δ| {} top-1 {} top-10 overlap {}", a.max_abs, a.mean_abs, a.top1, a.top10_overlap);
-        assert!(a.max_abs < 2.5 && a.mean_abs < 0.45, "too far from {name}: max {} mean {}", a.max_abs, a.mean_abs);
+        eprintln!(
+            "{name}: max |Δ| {} mean |Δ| {} top-1 {} top-10 overlap {}",
+            a.max_abs, a.mean_abs, a.top1, a.top10_overlap
+        );
+        assert!(
+            a.max_abs < 2.5 && a.mean_abs < 0.45,
+            "too far from {name}: max {} mean {}",
+            a.max_abs,
+            a.mean_abs
+        );
         assert!(a.top1, "top-1 differs from {name}");
-        assert!(a.top10_overlap >= 8, "top-10 overlap {} with {name}", a.top10_overlap);
+        assert!(
+            a.top10_overlap >= 8,
+            "top-10 overlap {} with {name}",
+            a.top10_overlap
+        );
     }
 }
 
 #[test]
 fn greedy_reply_to_the_job_loss_prompt_begins_with_sympathy() {
     let e = engine(WeightMode::Q8_0);
-    let text = e.render_chat(&[ChatMessage::new("user", "I just lost my job and I feel terrible. What should I do?")]).unwrap();
+    let text = e
+        .render_chat(&[ChatMessage::new(
+            "user",
+            "I just lost my job and I feel terrible. What should I do?",
+        )])
+        .unwrap();
     let mut reply = String::new();
-    for ev in e.generate(e.encode_prompt(&text).unwrap(), SamplingParams::greedy(12), None).unwrap() {
+    for ev in e
+        .generate(
+            e.encode_prompt(&text).unwrap(),
+            SamplingParams::greedy(12),
+            None,
+        )
+        .unwrap()
+    {
         if let Event::Text { text } = ev.unwrap() {
             reply.push_str(&text);
         }
     }
     assert!(reply.starts_with("I'm so sorry to hear that"), "{reply:?}");
-    assert!(logits_ref().greedy_text.starts_with(&reply), "llama.cpp's greedy reply starts the same way");
+    assert!(
+        logits_ref().greedy_text.starts_with(&reply),
+        "llama.cpp's greedy reply starts the same way"
+    );
 }
 
 #[test]
@@ -165,19 +250,46 @@ fn on_the_real_model_a_zero_adapter_is_exact_and_a_random_one_is_not() {
     let e = engine(WeightMode::Q8_0);
     let r = logits_ref();
     let cfg = e.backbone().config();
-    let zero = Adapter::new("zero", cfg, 64, AdapterInit::Identity { seed: 1 }, e.backbone().device()).unwrap();
-    let random = Adapter::new("random", cfg, 64, AdapterInit::Random { seed: 1, std: 0.05 }, e.backbone().device()).unwrap();
+    let zero = Adapter::new(
+        "zero",
+        cfg,
+        64,
+        AdapterInit::Identity { seed: 1 },
+        e.backbone().device(),
+    )
+    .unwrap();
+    let random = Adapter::new(
+        "random",
+        cfg,
+        64,
+        AdapterInit::Random { seed: 1, std: 0.05 },
+        e.backbone().device(),
+    )
+    .unwrap();
     let run = |hook: Option<&dyn BlockHook>| -> Vec<Vec<u32>> {
         let mut cache = e.backbone().new_cache();
-        let prefill = e.backbone().forward_last(&r.prompt_ids, &mut cache, hook).unwrap();
+        let prefill = e
+            .backbone()
+            .forward_last(&r.prompt_ids, &mut cache, hook)
+            .unwrap();
         let step = e.backbone().forward_last(&[57], &mut cache, hook).unwrap();
         [prefill, step]
             .iter()
-            .map(|t| t.to_vec1::<f32>().unwrap().iter().map(|x| x.to_bits()).collect())
+            .map(|t| {
+                t.to_vec1::<f32>()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.to_bits())
+                    .collect()
+            })
             .collect()
     };
     let base = run(None);
-    assert_eq!(base, run(Some(&zero)), "prefill and decode logits must be bit-identical");
+    assert_eq!(
+        base,
+        run(Some(&zero)),
+        "prefill and decode logits must be bit-identical"
+    );
     assert_ne!(base, run(Some(&random)));
 }
 

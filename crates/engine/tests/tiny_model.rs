@@ -19,15 +19,33 @@ fn tiny() -> Tiny {
     write_tiny_gguf(&gguf, &cfg, 7).unwrap();
     let hf = dir.path().join("hf");
     write_tiny_hf_dir(&hf, &cfg, 7, &gguf).unwrap();
-    Tiny { _dir: dir, gguf, hf }
+    Tiny {
+        _dir: dir,
+        gguf,
+        hf,
+    }
 }
 
 fn load(path: &std::path::Path, weights: WeightMode) -> Engine {
-    Engine::load(path, &LoadOptions { weights, ..LoadOptions::default() }).unwrap()
+    Engine::load(
+        path,
+        &LoadOptions {
+            weights,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap()
 }
 
 fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b).unwrap().abs().unwrap().max_all().unwrap().to_scalar::<f32>().unwrap()
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .max_all()
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
 }
 
 const IDS: [u32; 9] = [1, 40, 72, 101, 150, 2, 260, 33, 90];
@@ -40,8 +58,12 @@ fn last_logits(e: &Engine, ids: &[u32], hook: Option<&dyn BlockHook>) -> Tensor 
 /// Prefill all but the last id, then one decode step: the path a served reply takes per token.
 fn decode_step_logits(e: &Engine, ids: &[u32], hook: Option<&dyn BlockHook>) -> Tensor {
     let mut cache = e.backbone().new_cache();
-    e.backbone().forward_last(&ids[..ids.len() - 1], &mut cache, hook).unwrap();
-    e.backbone().forward_last(&ids[ids.len() - 1..], &mut cache, hook).unwrap()
+    e.backbone()
+        .forward_last(&ids[..ids.len() - 1], &mut cache, hook)
+        .unwrap();
+    e.backbone()
+        .forward_last(&ids[ids.len() - 1..], &mut cache, hook)
+        .unwrap()
 }
 
 #[test]
@@ -59,11 +81,15 @@ fn q8_0_weights_stay_close_to_f32() {
     let t = tiny();
     let f = last_logits(&load(&t.gguf, WeightMode::F32), &IDS, None);
     let q = last_logits(&load(&t.gguf, WeightMode::Q8_0), &IDS, None);
-    let spread = f.max_all().unwrap().to_scalar::<f32>().unwrap() - f.min_all().unwrap().to_scalar::<f32>().unwrap();
+    let spread = f.max_all().unwrap().to_scalar::<f32>().unwrap()
+        - f.min_all().unwrap().to_scalar::<f32>().unwrap();
     let d = max_diff(&f, &q);
     // Random tiny weights have near-ties, so compare values, not the argmax.
     assert!(d < 0.05 * spread, "Q8_0 error {d} vs logit spread {spread}");
-    assert!(d > 0.0, "Q8_0 should not be bit-identical to f32 (was the conversion skipped?)");
+    assert!(
+        d > 0.0,
+        "Q8_0 should not be bit-identical to f32 (was the conversion skipped?)"
+    );
 }
 
 #[test]
@@ -72,7 +98,9 @@ fn incremental_decoding_with_the_cache_matches_a_full_pass() {
     let e = load(&t.gguf, WeightMode::F32);
     let full = last_logits(&e, &IDS, None);
     let mut cache = e.backbone().new_cache();
-    e.backbone().forward_last(&IDS[..4], &mut cache, None).unwrap();
+    e.backbone()
+        .forward_last(&IDS[..4], &mut cache, None)
+        .unwrap();
     let mut last = None;
     for &id in &IDS[4..] {
         last = Some(e.backbone().forward_last(&[id], &mut cache, None).unwrap());
@@ -81,7 +109,10 @@ fn incremental_decoding_with_the_cache_matches_a_full_pass() {
     let d = max_diff(&full, &last.unwrap());
     assert!(d < 1e-4, "cached vs full logits differ by {d}");
     // The training path (all positions, differentiable ops) agrees at the last position too.
-    let ids = Tensor::new(&IDS[..], e.backbone().device()).unwrap().unsqueeze(0).unwrap();
+    let ids = Tensor::new(&IDS[..], e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let all = e.backbone().forward_train(&ids, None).unwrap();
     let d = max_diff(&full, &all.get(0).unwrap().get(IDS.len() - 1).unwrap());
     assert!(d < 1e-4, "training path differs by {d}");
@@ -95,17 +126,37 @@ fn zero_adapter_is_bit_identical_and_a_random_one_is_not() {
         let cfg = e.backbone().config();
         let dev = e.backbone().device();
         let zero = Adapter::new("zero", cfg, 8, AdapterInit::Identity { seed: 3 }, dev).unwrap();
-        let random = Adapter::new("rand", cfg, 8, AdapterInit::Random { seed: 3, std: 0.2 }, dev).unwrap();
-        let bits = |t: Tensor| t.to_vec1::<f32>().unwrap().iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let random = Adapter::new(
+            "rand",
+            cfg,
+            8,
+            AdapterInit::Random { seed: 3, std: 0.2 },
+            dev,
+        )
+        .unwrap();
+        let bits = |t: Tensor| {
+            t.to_vec1::<f32>()
+                .unwrap()
+                .iter()
+                .map(|x| x.to_bits())
+                .collect::<Vec<_>>()
+        };
         // Both the prompt path and the one-token decoding path.
         for step in [last_logits, decode_step_logits] {
             let base = bits(step(&e, &IDS, None));
-            assert_eq!(base, bits(step(&e, &IDS, Some(&zero))), "{mode:?}: a zero adapter changed the logits");
+            assert_eq!(
+                base,
+                bits(step(&e, &IDS, Some(&zero))),
+                "{mode:?}: a zero adapter changed the logits"
+            );
         }
         let base: Vec<f32> = last_logits(&e, &IDS, None).to_vec1().unwrap();
         let with_random = last_logits(&e, &IDS, Some(&random));
         let d = max_diff(&Tensor::new(base.as_slice(), dev).unwrap(), &with_random);
-        assert!(d > 1e-3, "{mode:?}: a random adapter left the logits unchanged ({d})");
+        assert!(
+            d > 1e-3,
+            "{mode:?}: a random adapter left the logits unchanged ({d})"
+        );
     }
 }
 
@@ -114,11 +165,24 @@ fn fused_serving_adapter_matches_the_differentiable_one() {
     let t = tiny();
     let e = load(&t.gguf, WeightMode::F32);
     let cfg = e.backbone().config();
-    let a = Adapter::new("rand", cfg, 8, AdapterInit::Random { seed: 5, std: 0.2 }, e.backbone().device()).unwrap();
+    let a = Adapter::new(
+        "rand",
+        cfg,
+        8,
+        AdapterInit::Random { seed: 5, std: 0.2 },
+        e.backbone().device(),
+    )
+    .unwrap();
     let served = decode_step_logits(&e, &IDS, Some(&a));
-    let ids = Tensor::new(&IDS[..], e.backbone().device()).unwrap().unsqueeze(0).unwrap();
+    let ids = Tensor::new(&IDS[..], e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let trained = e.backbone().forward_train(&ids, Some(&a)).unwrap();
-    let d = max_diff(&served, &trained.get(0).unwrap().get(IDS.len() - 1).unwrap());
+    let d = max_diff(
+        &served,
+        &trained.get(0).unwrap().get(IDS.len() - 1).unwrap(),
+    );
     assert!(d < 1e-4, "fused vs differentiable adapter differ by {d}");
 }
 
@@ -128,28 +192,57 @@ fn every_adapter_tensor_gets_a_gradient_and_no_backbone_weight_does() {
     let e = load(&t.gguf, WeightMode::F32);
     let cfg = e.backbone().config();
     // Random, not identity: with W_up = 0 the layers below it would get exactly zero gradient.
-    let a = Adapter::new("train", cfg, 8, AdapterInit::Random { seed: 9, std: 0.1 }, e.backbone().device()).unwrap();
+    let a = Adapter::new(
+        "train",
+        cfg,
+        8,
+        AdapterInit::Random { seed: 9, std: 0.1 },
+        e.backbone().device(),
+    )
+    .unwrap();
     let (trainable, vars) = a.to_trainable().unwrap();
     assert_eq!(vars.len(), 6 * cfg.num_layers);
-    let ids = Tensor::new(&IDS[..], e.backbone().device()).unwrap().unsqueeze(0).unwrap();
+    let ids = Tensor::new(&IDS[..], e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
     let logits = e.backbone().forward_train(&ids, Some(&trainable)).unwrap();
     let (_, seq, vocab) = logits.dims3().unwrap();
     let targets = Tensor::new(&IDS[1..], e.backbone().device()).unwrap();
     let loss = candle_nn::loss::cross_entropy(
-        &logits.narrow(1, 0, seq - 1).unwrap().reshape((seq - 1, vocab)).unwrap(),
+        &logits
+            .narrow(1, 0, seq - 1)
+            .unwrap()
+            .reshape((seq - 1, vocab))
+            .unwrap(),
         &targets,
     )
     .unwrap();
     let grads = loss.backward().unwrap();
     for (i, v) in vars.iter().enumerate() {
-        let g = grads.get(v.as_tensor()).unwrap_or_else(|| panic!("adapter tensor {i} got no gradient"));
-        let norm = g.sqr().unwrap().sum_all().unwrap().to_scalar::<f32>().unwrap();
-        assert!(norm > 0.0, "adapter tensor {i} (layer {}) got a zero gradient", i / 6);
+        let g = grads
+            .get(v.as_tensor())
+            .unwrap_or_else(|| panic!("adapter tensor {i} got no gradient"));
+        let norm = g
+            .sqr()
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(
+            norm > 0.0,
+            "adapter tensor {i} (layer {}) got a zero gradient",
+            i / 6
+        );
     }
     let frozen = e.backbone().frozen_tensors();
     assert!(frozen.len() > 4 * cfg.num_layers);
     for (i, w) in frozen.iter().enumerate() {
-        assert!(grads.get(w).is_none(), "backbone tensor {i} received a gradient");
+        assert!(
+            grads.get(w).is_none(),
+            "backbone tensor {i} received a gradient"
+        );
     }
 }
 
@@ -157,18 +250,29 @@ fn every_adapter_tensor_gets_a_gradient_and_no_backbone_weight_does() {
 fn generation_honours_max_tokens_stop_strings_and_seed() {
     let t = tiny();
     let e = load(&t.gguf, WeightMode::Q8_0);
-    let prompt = e.encode_prompt("<|im_start|>user\nthe cat<|im_end|>\n<|im_start|>assistant\n").unwrap();
+    let prompt = e
+        .encode_prompt("<|im_start|>user\nthe cat<|im_end|>\n<|im_start|>assistant\n")
+        .unwrap();
     let run = |p: SamplingParams| -> (String, FinishReason, usize) {
         let mut text = String::new();
         for ev in e.generate(prompt.clone(), p, None).unwrap() {
             match ev.unwrap() {
                 Event::Text { text: t } => text.push_str(&t),
-                Event::Done { finish_reason, usage, .. } => return (text, finish_reason, usage.completion_tokens),
+                Event::Done {
+                    finish_reason,
+                    usage,
+                    ..
+                } => return (text, finish_reason, usage.completion_tokens),
             }
         }
         panic!("no Done event");
     };
-    let sampled = SamplingParams { temperature: 1.0, seed: 11, max_tokens: 12, ..Default::default() };
+    let sampled = SamplingParams {
+        temperature: 1.0,
+        seed: 11,
+        max_tokens: 12,
+        ..Default::default()
+    };
     let (a, reason, n) = run(sampled.clone());
     assert!(n <= 12);
     if reason == FinishReason::Length {
@@ -176,13 +280,20 @@ fn generation_honours_max_tokens_stop_strings_and_seed() {
     }
     assert_eq!(run(sampled.clone()).0, a, "same seed, same reply");
     assert!(
-        (1..6).any(|s| run(SamplingParams { seed: s, ..sampled.clone() }).0 != a),
+        (1..6).any(|s| run(SamplingParams {
+            seed: s,
+            ..sampled.clone()
+        })
+        .0 != a),
         "different seeds never changed a 12-token sample"
     );
     // Cut at a stop string taken from the reply itself: what comes back is the text before it.
     if let Some(mid) = a.char_indices().map(|(i, _)| i).nth(3) {
         let stop: String = a[mid..].chars().take(2).collect();
-        let (cut, reason, _) = run(SamplingParams { stop: vec![stop.clone()], ..sampled });
+        let (cut, reason, _) = run(SamplingParams {
+            stop: vec![stop.clone()],
+            ..sampled
+        });
         assert_eq!(reason, FinishReason::Stop);
         assert_eq!(cut, a[..a.find(&stop).unwrap()]);
     }
@@ -193,8 +304,19 @@ fn prompts_that_cannot_fit_are_refused_with_the_sizes() {
     let t = tiny();
     let e = load(&t.gguf, WeightMode::Q8_0);
     let ctx = e.backbone().context_length();
-    let err = e.generate(vec![5; ctx], SamplingParams::default(), None).err().unwrap().to_string();
-    assert!(err.contains(&ctx.to_string()) && err.contains("context"), "{err}");
-    let err = e.generate(vec![], SamplingParams::default(), None).err().unwrap().to_string();
+    let err = e
+        .generate(vec![5; ctx], SamplingParams::default(), None)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains(&ctx.to_string()) && err.contains("context"),
+        "{err}"
+    );
+    let err = e
+        .generate(vec![], SamplingParams::default(), None)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("empty"), "{err}");
 }

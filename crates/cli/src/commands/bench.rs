@@ -52,11 +52,16 @@ struct Report {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    anyhow::ensure!(args.max_tokens >= 2 && args.runs >= 1, "need --max-tokens ≥ 2 and --runs ≥ 1");
+    anyhow::ensure!(
+        args.max_tokens >= 2 && args.runs >= 1,
+        "need --max-tokens ≥ 2 and --runs ≥ 1"
+    );
     let engine = args.model.load()?;
     let text = match &args.prompt {
         Some(p) => p.clone(),
-        None => engine.render_chat(&[adapterbot_engine::ChatMessage::new("user", BENCH_USER_TURN)])?,
+        None => {
+            engine.render_chat(&[adapterbot_engine::ChatMessage::new("user", BENCH_USER_TURN)])?
+        }
     };
     let prompt = engine.encode_prompt(&text)?;
     let backbone = engine.backbone();
@@ -101,15 +106,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     println!(
         "model {} ({}), {} threads, prompt {} tokens, decode {} tokens, median of {}",
-        report.model, report.weights, report.threads, report.prompt_tokens, report.decode_tokens, report.runs
+        report.model,
+        report.weights,
+        report.threads,
+        report.prompt_tokens,
+        report.decode_tokens,
+        report.runs
     );
     println!("{:<14} {:>14} {:>14}", "", "prefill tok/s", "decode tok/s");
-    println!("{:<14} {:>14.1} {:>14.1}", "no adapter", report.prefill_tok_s, report.decode_tok_s);
+    println!(
+        "{:<14} {:>14.1} {:>14.1}",
+        "no adapter", report.prefill_tok_s, report.decode_tok_s
+    );
     println!(
         "{:<14} {:>14.1} {:>14.1}",
         "adapter", report.adapter_prefill_tok_s, report.adapter_decode_tok_s
     );
-    println!("adapter decode overhead {:.1} %, peak RSS {:.0} MB", report.adapter_overhead_pct, report.peak_rss_mb);
+    println!(
+        "adapter decode overhead {:.1} %, peak RSS {:.0} MB",
+        report.adapter_overhead_pct, report.peak_rss_mb
+    );
     if args.json {
         println!("{}", serde_json::to_string(&report)?);
     }
@@ -117,7 +133,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// One prefill of `prompt` then `n - 1` greedy decode steps; returns (prefill, decode) tok/s.
-fn time_run(engine: &Engine, prompt: &[u32], n: usize, adapter: Option<&Adapter>) -> anyhow::Result<(f64, f64)> {
+fn time_run(
+    engine: &Engine,
+    prompt: &[u32],
+    n: usize,
+    adapter: Option<&Adapter>,
+) -> anyhow::Result<(f64, f64)> {
     let backbone = engine.backbone();
     let hook = adapter.map(|a| a as &dyn BlockHook);
     let mut cache = backbone.new_cache();
@@ -138,7 +159,11 @@ fn candle_core_threads() -> usize {
     std::env::var("CANDLE_NUM_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`), in MB.

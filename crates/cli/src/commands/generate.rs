@@ -82,7 +82,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 out.write_all(text.as_bytes())?;
                 out.flush()?;
             }
-            Event::Done { finish_reason, usage, timings } => {
+            Event::Done {
+                finish_reason,
+                usage,
+                timings,
+            } => {
                 writeln!(out)?;
                 tracing::info!(?finish_reason, ?usage, ?timings, "done");
             }

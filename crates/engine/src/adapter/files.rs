@@ -65,7 +65,11 @@ impl Adapter {
         Ok((adapter, manifest))
     }
 
-    pub fn load_file(weights: &Path, manifest: &AdapterManifest, backbone: &Backbone) -> Result<Adapter> {
+    pub fn load_file(
+        weights: &Path,
+        manifest: &AdapterManifest,
+        backbone: &Backbone,
+    ) -> Result<Adapter> {
         let bottleneck = manifest
             .bottleneck
             .ok_or_else(|| invalid(weights, "the manifest has no `bottleneck`"))?;
@@ -89,13 +93,19 @@ impl Adapter {
 
     /// Writes the weights and the manifest into `dir` (each replaced atomically), filling in
     /// the manifest's id, bottleneck, base model and creation time.
-    pub fn save_dir(&self, dir: &Path, backbone: &Backbone, mut manifest: AdapterManifest) -> Result<AdapterManifest> {
+    pub fn save_dir(
+        &self,
+        dir: &Path,
+        backbone: &Backbone,
+        mut manifest: AdapterManifest,
+    ) -> Result<AdapterManifest> {
         std::fs::create_dir_all(dir).map_err(|e| EngineError::io(dir, e))?;
         manifest.id = self.id.clone();
         manifest.bottleneck = Some(self.bottleneck);
         manifest.base_model_sha256 = Some(backbone.fingerprint().to_string());
         if manifest.created.is_empty() {
-            manifest.created = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+            manifest.created =
+                humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         }
         let weights: PathBuf = dir.join(ADAPTER_FILE);
         let tensors = self.named_tensors();

@@ -85,18 +85,28 @@ impl CustomOp1 for FusedAdapterOp<'_> {
         "fused-adapter"
     }
 
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
         let layer = self.0;
         let Some((start, end)) = layout.contiguous_offsets() else {
             candle_core::bail!("fused-adapter expects a contiguous input");
         };
         let x = &storage.as_slice::<f32>()?[start..end];
         if x.len() % layer.hidden != 0 {
-            candle_core::bail!("fused-adapter: input is not a multiple of hidden size {}", layer.hidden);
+            candle_core::bail!(
+                "fused-adapter: input is not a multiple of hidden size {}",
+                layer.hidden
+            );
         }
         let mut out = vec![0f32; x.len()];
         let mut normed = vec![0f32; layer.hidden];
-        for (xr, or) in x.chunks_exact(layer.hidden).zip(out.chunks_exact_mut(layer.hidden)) {
+        for (xr, or) in x
+            .chunks_exact(layer.hidden)
+            .zip(out.chunks_exact_mut(layer.hidden))
+        {
             layer.apply_row(xr, or, &mut normed);
         }
         Ok((CpuStorage::F32(out), layout.shape().clone()))

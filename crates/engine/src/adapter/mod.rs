@@ -52,7 +52,13 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    pub fn new(id: &str, cfg: &LlamaConfig, bottleneck: usize, init: AdapterInit, device: &Device) -> Result<Self> {
+    pub fn new(
+        id: &str,
+        cfg: &LlamaConfig,
+        bottleneck: usize,
+        init: AdapterInit,
+        device: &Device,
+    ) -> Result<Self> {
         let h = cfg.hidden_size;
         let (seed, up_std) = match init {
             AdapterInit::Identity { seed } => (seed, 0.0),
@@ -99,53 +105,50 @@ impl Adapter {
     }
 
     pub fn num_parameters(&self) -> usize {
-        self.layers.len() * (2 * self.hidden + 2 * self.hidden * self.bottleneck + self.bottleneck + self.hidden)
+        self.layers.len()
+            * (2 * self.hidden + 2 * self.hidden * self.bottleneck + self.bottleneck + self.hidden)
     }
 
     /// A copy whose tensors are trainable variables (the training path).
     pub fn to_trainable(&self) -> Result<(Adapter, Vec<Var>)> {
         let mut vars = Vec::new();
-        let mut var = |t: &Tensor| -> Result<Tensor> {
+        let adapter = self.map_tensors(|t| {
             let v = Var::from_tensor(t)?;
             let t = v.as_tensor().clone();
             vars.push(v);
             Ok(t)
-        };
-        let layers = self
-            .layers
-            .iter()
-            .map(|l| {
-                Ok(AdapterLayer {
-                    norm_weight: var(&l.norm_weight)?,
-                    norm_bias: var(&l.norm_bias)?,
-                    down_weight: var(&l.down_weight)?,
-                    down_bias: var(&l.down_bias)?,
-                    up_weight: var(&l.up_weight)?,
-                    up_bias: var(&l.up_bias)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok((Adapter { layers, host: OnceLock::new(), ..self.clone() }, vars))
+        })?;
+        Ok((adapter, vars))
     }
 
     /// Detached copy of the current values (e.g. of a trained adapter) for serving.
     pub fn frozen_copy(&self) -> Result<Adapter> {
-        let d = |t: &Tensor| -> Result<Tensor> { Ok(t.detach().copy()?) };
+        self.map_tensors(|t| Ok(t.detach().copy()?))
+    }
+
+    /// The same adapter with every tensor replaced by `f(tensor)`, in file order.
+    fn map_tensors(&self, mut f: impl FnMut(&Tensor) -> Result<Tensor>) -> Result<Adapter> {
         let layers = self
             .layers
             .iter()
             .map(|l| {
                 Ok(AdapterLayer {
-                    norm_weight: d(&l.norm_weight)?,
-                    norm_bias: d(&l.norm_bias)?,
-                    down_weight: d(&l.down_weight)?,
-                    down_bias: d(&l.down_bias)?,
-                    up_weight: d(&l.up_weight)?,
-                    up_bias: d(&l.up_bias)?,
+                    norm_weight: f(&l.norm_weight)?,
+                    norm_bias: f(&l.norm_bias)?,
+                    down_weight: f(&l.down_weight)?,
+                    down_bias: f(&l.down_bias)?,
+                    up_weight: f(&l.up_weight)?,
+                    up_bias: f(&l.up_bias)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Adapter { layers, host: OnceLock::new(), ..self.clone() })
+        Ok(Adapter {
+            id: self.id.clone(),
+            hidden: self.hidden,
+            bottleneck: self.bottleneck,
+            layers,
+            host: OnceLock::new(),
+        })
     }
 
     /// Tensors by their file names (`layers.{i}.{norm,down,up}.{weight,bias}`).
@@ -174,9 +177,14 @@ impl Adapter {
         mut tensors: HashMap<String, Tensor>,
     ) -> std::result::Result<Self, String> {
         let h = cfg.hidden_size;
-        let mut take = |i: usize, name: &str, shape: &[usize]| -> std::result::Result<Tensor, String> {
+        let mut take = |i: usize,
+                        name: &str,
+                        shape: &[usize]|
+         -> std::result::Result<Tensor, String> {
             let key = format!("layers.{i}.{name}");
-            let t = tensors.remove(&key).ok_or_else(|| format!("tensor `{key}` is missing"))?;
+            let t = tensors
+                .remove(&key)
+                .ok_or_else(|| format!("tensor `{key}` is missing"))?;
             if t.dims() != shape {
                 return Err(format!(
                     "tensor `{key}` has shape {:?}, this backbone needs {shape:?} (hidden {h}, bottleneck {bottleneck})",
@@ -224,20 +232,29 @@ impl Adapter {
 }
 
 /// Normal(0, std) values from a seeded host RNG; zeros when `std` is 0.
-fn normal_tensor(rng: &mut rand::rngs::StdRng, std: f32, shape: &[usize], device: &Device) -> Result<Tensor> {
+fn normal_tensor(
+    rng: &mut rand::rngs::StdRng,
+    std: f32,
+    shape: &[usize],
+    device: &Device,
+) -> Result<Tensor> {
     let n = shape.iter().product();
     let values: Vec<f32> = if std == 0.0 {
         vec![0.0; n]
     } else {
         let normal = rand_distr::Normal::new(0.0, std).expect("a positive, finite std");
-        (0..n).map(|_| rand_distr::Distribution::sample(&normal, rng)).collect()
+        (0..n)
+            .map(|_| rand_distr::Distribution::sample(&normal, rng))
+            .collect()
     };
     Ok(Tensor::from_vec(values, shape, device)?)
 }
 
 impl Adapter {
     fn is_trainable(&self) -> bool {
-        self.layers.first().is_some_and(|l| l.down_weight.is_variable())
+        self.layers
+            .first()
+            .is_some_and(|l| l.down_weight.is_variable())
     }
 
     fn host_layers(&self) -> Result<&[fused::HostLayer]> {
@@ -258,9 +275,16 @@ impl BlockHook for Adapter {
         // One fused pass per row wins for decoding (one row: per-op overhead dominates); for a
         // prompt's many rows, candle's matmuls (multi-row SIMD kernels) are faster.
         let rows = h.elem_count() / self.hidden;
-        if !differentiable && rows == 1 && h.device().is_cpu() && h.dtype() == DType::F32 && !self.is_trainable() {
+        if !differentiable
+            && rows == 1
+            && h.device().is_cpu()
+            && h.dtype() == DType::F32
+            && !self.is_trainable()
+        {
             let host = &self.host_layers()?[layer];
-            return Ok(h.contiguous()?.apply_op1_no_bwd(&fused::FusedAdapterOp(host))?);
+            return Ok(h
+                .contiguous()?
+                .apply_op1_no_bwd(&fused::FusedAdapterOp(host))?);
         }
         let l = &self.layers[layer];
         let normed = if differentiable {
@@ -272,7 +296,9 @@ impl BlockHook for Adapter {
             .broadcast_matmul(&l.down_weight.t()?)?
             .broadcast_add(&l.down_bias)?
             .relu()?;
-        let up = down.broadcast_matmul(&l.up_weight.t()?)?.broadcast_add(&l.up_bias)?;
+        let up = down
+            .broadcast_matmul(&l.up_weight.t()?)?
+            .broadcast_add(&l.up_bias)?;
         Ok((h + up)?)
     }
 }

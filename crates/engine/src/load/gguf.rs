@@ -70,8 +70,20 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         let gate_up = stack_rows(vec![t("ffn_gate")?, t("ffn_up")?], &Device::Cpu)?;
         let attn_out = t("attn_output")?;
         let down = t("ffn_down")?;
-        check_rows(&file.path, i, "attn_q/k/v", &qkv, (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim)?;
-        check_rows(&file.path, i, "ffn_gate/up", &gate_up, 2 * cfg.intermediate_size)?;
+        check_rows(
+            &file.path,
+            i,
+            "attn_q/k/v",
+            &qkv,
+            (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim,
+        )?;
+        check_rows(
+            &file.path,
+            i,
+            "ffn_gate/up",
+            &gate_up,
+            2 * cfg.intermediate_size,
+        )?;
         blocks.push(Block {
             attn_norm: f32_tensor(&mut file, &format!("blk.{i}.attn_norm.weight"))?,
             qkv: make_linear(qkv, opts)?,
@@ -88,7 +100,11 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
     } else {
         // Tied embeddings (SmolLM2): the output head is the embedding matrix.
         let data = token_embd.data()?.into_owned();
-        let storage = candle_core::quantized::QStorage::from_data(data.into(), &Device::Cpu, token_embd.dtype())?;
+        let storage = candle_core::quantized::QStorage::from_data(
+            data.into(),
+            &Device::Cpu,
+            token_embd.dtype(),
+        )?;
         QTensor::new(storage, token_embd.shape().clone())?
     };
     let lm_head = make_linear(lm_head_q, opts)?;

@@ -40,7 +40,9 @@ impl std::str::FromStr for WeightMode {
             "q4_0" | "q4" => Ok(Self::Q4_0),
             "as-stored" | "stored" => Ok(Self::AsStored),
             "f32" => Ok(Self::F32),
-            other => Err(format!("unknown weight mode `{other}` (q8_0, q4_0, as-stored, f32)")),
+            other => Err(format!(
+                "unknown weight mode `{other}` (q8_0, q4_0, as-stored, f32)"
+            )),
         }
     }
 }
@@ -78,7 +80,7 @@ pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear
         WeightMode::Q4_0 => GgmlDType::Q4_0,
     };
     let in_dim = q.shape().dims()[q.shape().rank() - 1];
-    if in_dim % target.block_size() != 0 {
+    if !in_dim.is_multiple_of(target.block_size()) {
         // Cannot be re-blocked: keep what the file has.
         return FrozenLinear::quantized(Arc::new(q));
     }
@@ -100,7 +102,12 @@ pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear
 /// Re-quantizes `q` to `target` (appending `pad` zero columns) a few thousand rows at a time, so
 /// converting the 49 152-row output head never holds it whole in f32 (that alone was 150 MB of
 /// peak memory).
-fn requantize_in_chunks(q: &QTensor, target: GgmlDType, pad: usize, device: &Device) -> Result<QTensor> {
+fn requantize_in_chunks(
+    q: &QTensor,
+    target: GgmlDType,
+    pad: usize,
+    device: &Device,
+) -> Result<QTensor> {
     const ROWS: usize = 4096;
     let (rows, cols) = q.shape().dims2()?;
     let src = q.data()?;
@@ -109,9 +116,14 @@ fn requantize_in_chunks(q: &QTensor, target: GgmlDType, pad: usize, device: &Dev
     for start in (0..rows).step_by(ROWS) {
         let n = ROWS.min(rows - start);
         let bytes = &src[start * src_row_bytes..(start + n) * src_row_bytes];
-        let storage = candle_core::quantized::QStorage::from_data(bytes.into(), &Device::Cpu, q.dtype())?;
+        let storage =
+            candle_core::quantized::QStorage::from_data(bytes.into(), &Device::Cpu, q.dtype())?;
         let dense = QTensor::new(storage, (n, cols))?.dequantize(&Device::Cpu)?;
-        let dense = if pad > 0 { dense.pad_with_zeros(1, 0, pad)? } else { dense };
+        let dense = if pad > 0 {
+            dense.pad_with_zeros(1, 0, pad)?
+        } else {
+            dense
+        };
         parts.push(QTensor::quantize(&dense, target)?);
     }
     let stacked = stack_rows(parts, &Device::Cpu)?;
@@ -129,7 +141,8 @@ const VNNI_K: usize = 256;
 fn vnni_available() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        (std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512vnni"))
+        (std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512vnni"))
             || std::arch::is_x86_feature_detected!("avxvnni")
     }
     #[cfg(not(target_arch = "x86_64"))]
@@ -145,7 +158,10 @@ pub(crate) fn stack_rows(parts: Vec<QTensor>, device: &Device) -> Result<QTensor
     let dtype = parts[0].dtype();
     let cols = parts[0].shape().dims()[1];
     let rows: usize = parts.iter().map(|p| p.shape().dims()[0]).sum();
-    if parts.iter().all(|p| p.dtype() == dtype && p.shape().dims()[1] == cols) {
+    if parts
+        .iter()
+        .all(|p| p.dtype() == dtype && p.shape().dims()[1] == cols)
+    {
         let mut bytes = Vec::new();
         for p in &parts {
             bytes.extend_from_slice(&p.data()?);

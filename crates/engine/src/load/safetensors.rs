@@ -17,7 +17,8 @@ use crate::rope::Rope;
 pub fn load_safetensors_dir(dir: &Path, opts: &LoadOptions) -> Result<Backbone> {
     ensure_exists(dir)?;
     let config_path = dir.join("config.json");
-    let text = std::fs::read_to_string(&config_path).map_err(|e| EngineError::io(&config_path, e))?;
+    let text =
+        std::fs::read_to_string(&config_path).map_err(|e| EngineError::io(&config_path, e))?;
     let cfg = LlamaConfig::from_hf_json(&text)?;
     let files = weight_files(dir)?;
     let mut tensors = HashMap::new();
@@ -33,10 +34,12 @@ pub fn load_safetensors_dir(dir: &Path, opts: &LoadOptions) -> Result<Backbone> 
         tensors.extend(loaded);
     }
     let mut take = |name: &str| -> Result<Tensor> {
-        let t = tensors.remove(name).ok_or_else(|| EngineError::ModelCorrupt {
-            path: dir.to_path_buf(),
-            reason: format!("tensor `{name}` is missing"),
-        })?;
+        let t = tensors
+            .remove(name)
+            .ok_or_else(|| EngineError::ModelCorrupt {
+                path: dir.to_path_buf(),
+                reason: format!("tensor `{name}` is missing"),
+            })?;
         Ok(t.to_dtype(DType::F32)?)
     };
     let dev = &opts.device;
@@ -47,8 +50,14 @@ pub fn load_safetensors_dir(dir: &Path, opts: &LoadOptions) -> Result<Backbone> 
     let mut blocks = Vec::with_capacity(cfg.num_layers);
     for i in 0..cfg.num_layers {
         let p = format!("model.layers.{i}");
-        let q = to_interleaved(&take(&format!("{p}.self_attn.q_proj.weight"))?, cfg.num_heads)?;
-        let k = to_interleaved(&take(&format!("{p}.self_attn.k_proj.weight"))?, cfg.num_kv_heads)?;
+        let q = to_interleaved(
+            &take(&format!("{p}.self_attn.q_proj.weight"))?,
+            cfg.num_heads,
+        )?;
+        let k = to_interleaved(
+            &take(&format!("{p}.self_attn.k_proj.weight"))?,
+            cfg.num_kv_heads,
+        )?;
         let v = take(&format!("{p}.self_attn.v_proj.weight"))?;
         let gate = take(&format!("{p}.mlp.gate_proj.weight"))?;
         let up = take(&format!("{p}.mlp.up_proj.weight"))?;
@@ -96,7 +105,8 @@ fn weight_files(dir: &Path) -> Result<Vec<PathBuf>> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension().is_some_and(|x| x == "safetensors")
-                && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("model"))
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("model"))
         })
         .collect();
     files.sort();
