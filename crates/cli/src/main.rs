@@ -17,8 +17,8 @@ struct Cli {
     /// Log as JSON lines instead of text.
     #[arg(long, global = true, env = "ADAPTERBOT_LOG_JSON")]
     log_json: bool,
-    /// CPU threads for model work (0 = automatic: 1 on machines with 2 or fewer cores, where
-    /// spinning worker threads were measured to cost more than they bring; else all cores).
+    /// CPU threads for model work (0 = every core). Use fewer when other busy programs share the
+    /// cores: the worker threads spin-wait for each other and slow down sharply under contention.
     #[arg(long, global = true, env = "ADAPTERBOT_THREADS", default_value_t = 0)]
     threads: usize,
 }

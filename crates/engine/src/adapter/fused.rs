@@ -40,6 +40,7 @@ impl HostLayer {
         })
     }
 
+    #[inline(always)]
     fn apply_row(&self, x: &[f32], out: &mut [f32], normed: &mut [f32]) {
         let n = self.hidden as f32;
         let mean = x.iter().sum::<f32>() / n;
@@ -65,16 +66,22 @@ impl HostLayer {
     }
 }
 
-/// Eight independent accumulators so the compiler can vectorise the sum.
+/// Sixteen independent accumulators, so the compiler can vectorise the sum.
+#[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let chunks = a.len() / 8;
-    for c in 0..chunks {
-        for k in 0..8 {
-            acc[k] += a[c * 8 + k] * b[c * 8 + k];
+    let mut acc = [0f32; 16];
+    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..16 {
+            acc[k] += x[k] * y[k];
         }
     }
-    let tail: f32 = (chunks * 8..a.len()).map(|i| a[i] * b[i]).sum();
     acc.iter().sum::<f32>() + tail
 }
 
