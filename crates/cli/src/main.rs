@@ -46,15 +46,10 @@ fn main() -> anyhow::Result<()> {
 
 /// candle sizes its thread pools from these variables when it first uses them, so this must run
 /// before any model work (it does: first thing in `main`, while the process has one thread).
-fn set_threads(requested: usize) {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    let n = match requested {
-        0 if cores <= 2 => 1,
-        0 => return,
-        n => n,
-    };
+fn set_threads(n: usize) {
+    if n == 0 {
+        return;
+    }
     for var in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
         std::env::set_var(var, n.to_string());
     }
