@@ -320,3 +320,11 @@ fn prompts_that_cannot_fit_are_refused_with_the_sizes() {
         .to_string();
     assert!(err.contains("empty"), "{err}");
 }
+
+#[test]
+fn the_engine_and_adapters_can_be_shared_across_threads() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    shareable::<Adapter>();
+    shareable::<adapterbot_engine::AdapterBank>();
+}
