@@ -110,12 +110,16 @@ impl CustomOp1 for FusedAdapterOp<'_> {
         }
         let mut out = vec![0f32; x.len()];
         let mut normed = vec![0f32; layer.hidden];
-        for (xr, or) in x
-            .chunks_exact(layer.hidden)
-            .zip(out.chunks_exact_mut(layer.hidden))
-        {
-            layer.apply_row(xr, or, &mut normed);
-        }
+        // pulp compiles the loop for AVX2 / AVX-512 as well and picks one at run time, so the
+        // release binary needs no target-cpu flag to get wide vectors here.
+        pulp::Arch::new().dispatch(|| {
+            let rows = x
+                .chunks_exact(layer.hidden)
+                .zip(out.chunks_exact_mut(layer.hidden));
+            for (xr, or) in rows {
+                layer.apply_row(xr, or, &mut normed);
+            }
+        });
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }
