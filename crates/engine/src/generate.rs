@@ -50,7 +50,7 @@ impl Timings {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Event {
-    /// New reply text (never half a character); `tokens` is how many tokens it took.
+    /// New reply text (never half a character, never part of a stop string).
     Text { text: String },
     Done {
         finish_reason: FinishReason,

@@ -198,3 +198,8 @@ pub fn write_tiny_hf_dir(dir: &Path, cfg: &LlamaConfig, seed: u64, gguf_path: &P
     tok.save_json(&dir.join("tokenizer.json"))?;
     Ok(())
 }
+
+/// Largest absolute difference between two tensors of the same shape.
+pub fn max_abs_diff(a: &Tensor, b: &Tensor) -> Result<f32> {
+    Ok((a - b)?.abs()?.max_all()?.to_scalar::<f32>()?)
+}

@@ -87,14 +87,7 @@ fn adapters_round_trip_and_keep_other_manifest_fields() {
     assert!(!m.created.is_empty());
     let (x, y) = (a.named_tensors(), back.named_tensors());
     for (k, t) in &x {
-        let d = (t - &y[k])
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let d = adapterbot_engine::testing::max_abs_diff(t, &y[k]).unwrap();
         assert_eq!(d, 0.0, "{k} changed on the round trip");
     }
     let leftovers: Vec<_> = std::fs::read_dir(&skill)

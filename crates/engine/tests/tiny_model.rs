@@ -38,14 +38,7 @@ fn load(path: &std::path::Path, weights: WeightMode) -> Engine {
 }
 
 fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-    (a - b)
-        .unwrap()
-        .abs()
-        .unwrap()
-        .max_all()
-        .unwrap()
-        .to_scalar::<f32>()
-        .unwrap()
+    adapterbot_engine::testing::max_abs_diff(a, b).unwrap()
 }
 
 const IDS: [u32; 9] = [1, 40, 72, 101, 150, 2, 260, 33, 90];
