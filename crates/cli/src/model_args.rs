@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use adapterbot_engine::{Adapter, Engine, LoadOptions, WeightMode};
+use adapterbot_skills::SkillRegistry;
 use anyhow::Context;
 
 pub const DEFAULT_MODEL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -49,41 +50,26 @@ impl ModelArgs {
 }
 
 impl AdapterArgs {
-    /// The adapter asked for, if any, checked against the loaded backbone.
+    /// The adapter asked for, if any, checked against the loaded backbone. A skill that is not
+    /// trained yet answers with the backbone alone.
     pub fn load(&self, engine: &Engine) -> anyhow::Result<Option<Adapter>> {
-        let dir = match (&self.skill, &self.adapter) {
-            (Some(id), _) => {
-                let dir = self.skills_dir.join(id);
-                if !dir.join(adapterbot_engine::adapter::MANIFEST_FILE).exists() {
-                    anyhow::bail!(
-                        "unknown skill `{id}`: no {}/skill.json (skills here: {})",
-                        dir.display(),
-                        list_skills(&self.skills_dir)
-                    );
-                }
-                dir
+        if let Some(id) = &self.skill {
+            let (registry, problems) = SkillRegistry::load_dir(&self.skills_dir, engine.backbone())
+                .with_context(|| format!("reading the skills in {}", self.skills_dir.display()))?;
+            for p in &problems {
+                eprintln!("warning: skill {} refused: {}", p.dir.display(), p.reason);
             }
-            (None, Some(path)) => path.clone(),
-            (None, None) => return Ok(None),
+            let skill = registry.get(id)?;
+            if skill.adapter.is_none() {
+                eprintln!("note: skill `{id}` has no trained adapter yet; answering with the backbone alone");
+            }
+            return Ok(skill.adapter.as_deref().cloned());
+        }
+        let Some(dir) = &self.adapter else {
+            return Ok(None);
         };
-        let (adapter, _) = Adapter::load_dir(&dir, engine.backbone())
+        let (adapter, _) = Adapter::load_dir(dir, engine.backbone())
             .with_context(|| format!("loading the adapter in {}", dir.display()))?;
         Ok(Some(adapter))
-    }
-}
-
-fn list_skills(dir: &std::path::Path) -> String {
-    let mut ids: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().join("skill.json").exists())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    ids.sort();
-    if ids.is_empty() {
-        "none".into()
-    } else {
-        ids.join(", ")
     }
 }

@@ -79,8 +79,14 @@ fn quantized_weight_modes_stay_close_to_f32() {
     // near-ties, so compare values, not the argmax.
     for (mode, bound) in [(WeightMode::Q8_0, 0.05), (WeightMode::Q4_0, 0.15)] {
         let d = max_diff(&f, &last_logits(&load(&t.gguf, mode), &IDS, None));
-        assert!(d < bound * spread, "{mode:?} error {d} vs logit spread {spread}");
-        assert!(d > 0.0, "{mode:?} is bit-identical to f32: was the conversion skipped?");
+        assert!(
+            d < bound * spread,
+            "{mode:?} error {d} vs logit spread {spread}"
+        );
+        assert!(
+            d > 0.0,
+            "{mode:?} is bit-identical to f32: was the conversion skipped?"
+        );
     }
     // As stored (f32 in the tiny file) is exact.
     let stored = last_logits(&load(&t.gguf, WeightMode::AsStored), &IDS, None);

@@ -1,0 +1,192 @@
+//! Every skill folder under one directory, loaded at start-up; skills can be added and removed
+//! while the program runs. A broken folder is refused with a message and the rest still load.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
+use adapterbot_engine::{Adapter, AdapterManifest, Backbone};
+
+use crate::settings::SkillSettings;
+
+const MAX_ID_LEN: usize = 64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SkillError {
+    #[error("invalid skill id {0:?}: use 1 to 64 characters from a-z, 0-9, '_' and '-'")]
+    InvalidId(String),
+    #[error("skill folder {dir} holds skill `{id}`: the folder name and the id must match")]
+    IdMismatch { dir: PathBuf, id: String },
+    #[error("{dir}/skill.json: {reason}")]
+    BadSettings { dir: PathBuf, reason: String },
+    #[error("unknown skill `{id}`; known: {known}")]
+    Unknown { id: String, known: String },
+    #[error(transparent)]
+    Engine(#[from] adapterbot_engine::EngineError),
+}
+
+/// Checks that `id` is safe as a folder name and an API value (no paths, no spaces).
+pub fn validate_id(id: &str) -> Result<(), SkillError> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(SkillError::InvalidId(id.to_string()))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Skill {
+    pub manifest: AdapterManifest,
+    pub settings: SkillSettings,
+    /// `None` until the skill is trained: it then answers with the backbone alone.
+    pub adapter: Option<Arc<Adapter>>,
+    pub dir: PathBuf,
+}
+
+impl Skill {
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    /// Loads one skill folder, checking its id, settings and (if present) adapter.
+    pub fn load(dir: &Path, backbone: &Backbone) -> Result<Skill, SkillError> {
+        let folder = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        validate_id(&folder)?;
+        let manifest = AdapterManifest::read(&dir.join(MANIFEST_FILE))?;
+        validate_id(&manifest.id)?;
+        if manifest.id != folder {
+            return Err(SkillError::IdMismatch {
+                dir: dir.to_path_buf(),
+                id: manifest.id,
+            });
+        }
+        let settings =
+            SkillSettings::from_manifest(&manifest).map_err(|reason| SkillError::BadSettings {
+                dir: dir.to_path_buf(),
+                reason,
+            })?;
+        let weights = dir.join(ADAPTER_FILE);
+        let adapter = if weights.exists() {
+            Some(Arc::new(Adapter::load_file(&weights, &manifest, backbone)?))
+        } else {
+            None
+        };
+        Ok(Skill {
+            manifest,
+            settings,
+            adapter,
+            dir: dir.to_path_buf(),
+        })
+    }
+}
+
+/// A skill folder that could not be loaded, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadProblem {
+    pub dir: PathBuf,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SkillRegistry {
+    skills: BTreeMap<String, Skill>,
+}
+
+impl SkillRegistry {
+    /// Loads every sub-folder of `dir` that has a `skill.json`. Broken ones are reported (and
+    /// logged), not fatal.
+    pub fn load_dir(dir: &Path, backbone: &Backbone) -> std::io::Result<(Self, Vec<LoadProblem>)> {
+        let mut registry = Self::default();
+        let mut problems = Vec::new();
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.join(MANIFEST_FILE).is_file())
+            .collect();
+        dirs.sort();
+        for d in dirs {
+            match Skill::load(&d, backbone) {
+                Ok(skill) => {
+                    registry.add(skill);
+                }
+                Err(e) => {
+                    tracing::warn!(skill = %d.display(), error = %e, "skill refused");
+                    problems.push(LoadProblem {
+                        dir: d,
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+        Ok((registry, problems))
+    }
+
+    /// Adds or replaces a skill; returns the one it replaced.
+    pub fn add(&mut self, skill: Skill) -> Option<Skill> {
+        self.skills.insert(skill.id().to_string(), skill)
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Skill> {
+        self.skills.remove(id)
+    }
+
+    pub fn get(&self, id: &str) -> Result<&Skill, SkillError> {
+        self.skills.get(id).ok_or_else(|| SkillError::Unknown {
+            id: id.to_string(),
+            known: if self.skills.is_empty() {
+                "none".into()
+            } else {
+                self.ids().join(", ")
+            },
+        })
+    }
+
+    /// Skill ids in sorted order.
+    pub fn ids(&self) -> Vec<&str> {
+        self.skills.keys().map(String::as_str).collect()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Skill> {
+        self.skills.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.skills.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.skills.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_id;
+
+    #[test]
+    fn ids_are_plain_names() {
+        for ok in ["chitchat", "persona_2", "small-talk", "a"] {
+            assert!(validate_id(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "../etc",
+            "a/b",
+            "Empathy",
+            "two words",
+            "é",
+            ".hidden",
+            &"x".repeat(65),
+        ] {
+            assert!(validate_id(bad).is_err(), "{bad}");
+        }
+    }
+}
