@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use adapterbot_engine::{Adapter, Engine, LoadOptions, WeightMode};
-use adapterbot_skills::SkillRegistry;
+use adapterbot_skills::{SkillRegistry, SkillSettings};
 use anyhow::Context;
 
 pub const DEFAULT_MODEL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -49,10 +49,17 @@ impl ModelArgs {
     }
 }
 
+/// The skill a command answers with: its adapter (none = the backbone alone) and settings.
+#[derive(Default)]
+pub struct ChosenSkill {
+    pub adapter: Option<Adapter>,
+    pub settings: SkillSettings,
+}
+
 impl AdapterArgs {
-    /// The adapter asked for, if any, checked against the loaded backbone. A skill that is not
+    /// The skill or adapter asked for, checked against the loaded backbone. A skill that is not
     /// trained yet answers with the backbone alone.
-    pub fn load(&self, engine: &Engine) -> anyhow::Result<Option<Adapter>> {
+    pub fn load(&self, engine: &Engine) -> anyhow::Result<ChosenSkill> {
         if let Some(id) = &self.skill {
             let (registry, problems) = SkillRegistry::load_dir(&self.skills_dir, engine.backbone())
                 .with_context(|| format!("reading the skills in {}", self.skills_dir.display()))?;
@@ -63,13 +70,20 @@ impl AdapterArgs {
             if skill.adapter.is_none() {
                 eprintln!("note: skill `{id}` has no trained adapter yet; answering with the backbone alone");
             }
-            return Ok(skill.adapter.as_deref().cloned());
+            return Ok(ChosenSkill {
+                adapter: skill.adapter.as_deref().cloned(),
+                settings: skill.settings.clone(),
+            });
         }
         let Some(dir) = &self.adapter else {
-            return Ok(None);
+            return Ok(ChosenSkill::default());
         };
-        let (adapter, _) = Adapter::load_dir(dir, engine.backbone())
+        let (adapter, manifest) = Adapter::load_dir(dir, engine.backbone())
             .with_context(|| format!("loading the adapter in {}", dir.display()))?;
-        Ok(Some(adapter))
+        let settings = SkillSettings::from_manifest(&manifest).map_err(anyhow::Error::msg)?;
+        Ok(ChosenSkill {
+            adapter: Some(adapter),
+            settings,
+        })
     }
 }

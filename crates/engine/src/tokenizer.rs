@@ -185,6 +185,19 @@ impl Tokenizer {
         self.inner.save(path, false).map_err(tok_err)
     }
 
+    /// The text of every special token (`<|im_start|>` …), longest first.
+    pub fn special_tokens(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .inner
+            .get_added_tokens_decoder()
+            .into_values()
+            .filter(|t| t.special)
+            .map(|t| t.content)
+            .collect();
+        out.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        out
+    }
+
     /// Tokens that end a reply: EOS and the chat template's end-of-turn marker.
     pub fn stop_ids(&self) -> &[u32] {
         &self.stop_ids

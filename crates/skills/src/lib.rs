@@ -1,8 +1,10 @@
 //! AdapterBot's dialogue skills. A skill is a folder `models/skills/<id>/` with `skill.json`
 //! and, once trained, `adapter.safetensors`. This crate knows nothing of HTTP.
 
+pub mod prompt;
 pub mod registry;
 pub mod settings;
 
+pub use prompt::{build_prompt, BuiltPrompt, PromptContext, PromptError};
 pub use registry::{LoadProblem, Skill, SkillError, SkillRegistry};
 pub use settings::SkillSettings;

@@ -3,6 +3,7 @@
 use std::io::{BufRead, Write};
 
 use adapterbot_engine::{ChatMessage, Event};
+use adapterbot_skills::{build_prompt, PromptContext};
 
 use super::generate::SamplingArgs;
 use crate::model_args::{AdapterArgs, ModelArgs};
@@ -24,7 +25,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let params = args.sampling.params();
     params.validate()?;
     let engine = args.model.load()?;
-    let adapter = args.adapter.load(&engine)?;
+    let skill = args.adapter.load(&engine)?;
     let mut history: Vec<ChatMessage> = args
         .system
         .iter()
@@ -51,10 +52,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             _ => {}
         }
         history.push(ChatMessage::new("user", line));
-        let prompt = engine.encode_prompt(&engine.render_chat(&history)?)?;
+        // The prompt builder keeps the newest turns when the conversation outgrows the context.
+        let built = build_prompt(
+            &engine,
+            &history,
+            &skill.settings,
+            &PromptContext::default(),
+            params.max_tokens,
+        );
+        let prompt = match built {
+            Ok(p) => p.ids,
+            Err(e) => {
+                history.pop();
+                eprintln!("error: {e}");
+                continue;
+            }
+        };
         let mut reply = String::new();
         let result = (|| -> anyhow::Result<()> {
-            for event in engine.generate(prompt, params.clone(), adapter.as_ref())? {
+            for event in engine.generate(prompt, params.clone(), skill.adapter.as_ref())? {
                 if let Event::Text { text } = event? {
                     out.write_all(text.as_bytes())?;
                     out.flush()?;

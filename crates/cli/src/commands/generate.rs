@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use adapterbot_engine::{ChatMessage, Event, SamplingParams};
+use adapterbot_skills::{build_prompt, PromptContext};
 
 use crate::model_args::{AdapterArgs, ModelArgs};
 
@@ -63,20 +64,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let params = args.sampling.params();
     params.validate()?;
     let engine = args.model.load()?;
-    let adapter = args.adapter.load(&engine)?;
-    let text = if args.raw {
-        args.prompt.clone()
+    let skill = args.adapter.load(&engine)?;
+    let prompt = if args.raw {
+        engine.encode_prompt(&args.prompt)?
     } else {
         let mut messages = Vec::new();
         if let Some(system) = &args.system {
             messages.push(ChatMessage::new("system", system));
         }
         messages.push(ChatMessage::new("user", &args.prompt));
-        engine.render_chat(&messages)?
+        let ctx = PromptContext::default();
+        build_prompt(&engine, &messages, &skill.settings, &ctx, params.max_tokens)?.ids
     };
-    let prompt = engine.encode_prompt(&text)?;
     let mut out = std::io::stdout().lock();
-    for event in engine.generate(prompt, params, adapter.as_ref())? {
+    for event in engine.generate(prompt, params, skill.adapter.as_ref())? {
         match event? {
             Event::Text { text } => {
                 out.write_all(text.as_bytes())?;
