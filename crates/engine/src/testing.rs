@@ -46,13 +46,8 @@ pub fn tiny_vocab() -> (Vec<String>, Vec<i32>) {
 /// Random weights for `cfg`, in the GGUF layout, `[out, in]` like the file's matrices.
 pub fn tiny_weights(cfg: &LlamaConfig, seed: u64) -> Result<HashMap<String, Tensor>> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let mut t = |shape: &[usize], std: f32, mean: f32| -> Result<Tensor> {
-        let normal = rand_distr::Normal::new(mean, std).expect("valid normal");
-        let n = shape.iter().product();
-        let v: Vec<f32> = (0..n)
-            .map(|_| rand_distr::Distribution::sample(&normal, &mut rng))
-            .collect();
-        Ok(Tensor::from_vec(v, shape, &Device::Cpu)?)
+    let mut t = |shape: &[usize], std: f32, mean: f32| {
+        crate::adapter::normal_tensor(&mut rng, mean, std, shape, &Device::Cpu)
     };
     let (h, f, hd) = (cfg.hidden_size, cfg.intermediate_size, cfg.head_dim);
     let mut w = HashMap::new();

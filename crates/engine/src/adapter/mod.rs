@@ -69,7 +69,8 @@ impl Adapter {
         let down_std = (2.0 / h as f64).sqrt() as f32; // He init: the ReLU halves the variance.
         let mut layers = Vec::with_capacity(cfg.num_layers);
         for _ in 0..cfg.num_layers {
-            let mut randn = |std: f32, shape: &[usize]| normal_tensor(&mut rng, std, shape, device);
+            let mut randn =
+                |std: f32, shape: &[usize]| normal_tensor(&mut rng, 0.0, std, shape, device);
             layers.push(AdapterLayer {
                 norm_weight: (randn(up_std, &[h])? + 1.0)?,
                 norm_bias: randn(up_std, &[h])?,
@@ -231,18 +232,19 @@ impl Adapter {
     }
 }
 
-/// Normal(0, std) values from a seeded host RNG; zeros when `std` is 0.
-fn normal_tensor(
+/// Normal(mean, std) values from a seeded host RNG; all `mean` when `std` is 0.
+pub(crate) fn normal_tensor(
     rng: &mut rand::rngs::StdRng,
+    mean: f32,
     std: f32,
     shape: &[usize],
     device: &Device,
 ) -> Result<Tensor> {
     let n = shape.iter().product();
     let values: Vec<f32> = if std == 0.0 {
-        vec![0.0; n]
+        vec![mean; n]
     } else {
-        let normal = rand_distr::Normal::new(0.0, std).expect("a positive, finite std");
+        let normal = rand_distr::Normal::new(mean, std).expect("a positive, finite std");
         (0..n)
             .map(|_| rand_distr::Distribution::sample(&normal, rng))
             .collect()

@@ -7,7 +7,10 @@ use std::path::Path;
 use candle_core::quantized::{gguf_file, QTensor};
 use candle_core::Device;
 
-use super::{ensure_exists, make_linear, sha256_file, stack_rows, LoadOptions, WeightMode};
+use super::{
+    copy_to, ensure_exists, make_linear, onto_device, sha256_file, stack_rows, LoadOptions,
+    WeightMode,
+};
 use crate::backbone::{Backbone, Block, Embedding};
 use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
@@ -99,13 +102,7 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         file.tensor("output.weight", &Device::Cpu)?
     } else {
         // Tied embeddings (SmolLM2): the output head is the embedding matrix.
-        let data = token_embd.data()?.into_owned();
-        let storage = candle_core::quantized::QStorage::from_data(
-            data.into(),
-            &Device::Cpu,
-            token_embd.dtype(),
-        )?;
-        QTensor::new(storage, token_embd.shape().clone())?
+        copy_to(&token_embd, &Device::Cpu)?
     };
     let lm_head = make_linear(lm_head_q, opts)?;
     let embed = match (&lm_head, opts.weights) {
@@ -114,7 +111,7 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
             Embedding::Dense(w.clone())
         }
         (_, WeightMode::F32) => Embedding::Dense(token_embd.dequantize(dev)?),
-        _ => Embedding::Quantized(std::sync::Arc::new(reupload(&token_embd, dev)?)),
+        _ => Embedding::Quantized(std::sync::Arc::new(onto_device(token_embd, dev)?)),
     };
     let freq_factors = if file.has("rope_freqs.weight") {
         Some(f32_tensor(&mut file, "rope_freqs.weight")?.to_vec1::<f32>()?)
@@ -138,11 +135,6 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         cfg,
     };
     Ok((backbone, file))
-}
-
-fn reupload(q: &QTensor, dev: &Device) -> Result<QTensor> {
-    let storage = candle_core::quantized::QStorage::from_data(q.data()?, dev, q.dtype())?;
-    Ok(QTensor::new(storage, q.shape().clone())?)
 }
 
 fn check_rows(path: &Path, layer: usize, what: &str, t: &QTensor, expected: usize) -> Result<()> {

@@ -126,12 +126,22 @@ fn requantize_in_chunks(
         };
         parts.push(QTensor::quantize(&dense, target)?);
     }
-    let stacked = stack_rows(parts, &Device::Cpu)?;
+    onto_device(stack_rows(parts, &Device::Cpu)?, device)
+}
+
+/// A byte-for-byte copy of `q` on `device`.
+pub(crate) fn copy_to(q: &QTensor, device: &Device) -> Result<QTensor> {
+    let storage = candle_core::quantized::QStorage::from_data(q.data()?, device, q.dtype())?;
+    Ok(QTensor::new(storage, q.shape().clone())?)
+}
+
+/// `q` moved onto `device` (itself when that is the CPU, where it already is).
+pub(crate) fn onto_device(q: QTensor, device: &Device) -> Result<QTensor> {
     if device.is_cpu() {
-        return Ok(stacked);
+        Ok(q)
+    } else {
+        copy_to(&q, device)
     }
-    let storage = candle_core::quantized::QStorage::from_data(stacked.data()?, device, target)?;
-    Ok(QTensor::new(storage, stacked.shape().clone())?)
 }
 
 /// The k-block of candle's repacked x86 kernels.
