@@ -1,0 +1,1 @@
+//! AdapterBot HTTP server (being built).

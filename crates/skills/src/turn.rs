@@ -1,0 +1,260 @@
+//! One user turn, planned: which skill answers (the manager's choice or the caller's), what the
+//! knowledge store gives it, and the prompt and sampling settings it runs with. The server and
+//! the CLI both go through here, so a turn flows the same way everywhere:
+//! request → manager → prompt → engine.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use adapterbot_engine::{Adapter, ChatMessage, Engine, SamplingParams};
+use serde::Deserialize;
+
+use crate::knowledge::{KnowledgeError, KnowledgeStore, Passage};
+use crate::manager::{DialogueManager, ManagerError, RouteDecision, RouteSource};
+use crate::prompt::{build_prompt, BuiltPrompt, PromptContext, PromptError};
+use crate::registry::{SkillError, SkillRegistry};
+use crate::settings::SkillSettings;
+
+/// How many previous messages the manager reads besides the current turn.
+pub const MANAGER_CONTEXT_TURNS: usize = 3;
+/// How many passages the knowledge store gives a turn.
+pub const KNOWLEDGE_PASSAGES: usize = 3;
+
+/// Who picks the skill.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SkillChoice {
+    #[default]
+    Auto,
+    Manual(String),
+}
+
+impl SkillChoice {
+    /// `"auto"` (or nothing) lets the manager decide; anything else names a skill.
+    pub fn parse(s: Option<&str>) -> Self {
+        match s {
+            None | Some("auto") => SkillChoice::Auto,
+            Some(id) => SkillChoice::Manual(id.to_string()),
+        }
+    }
+}
+
+/// Sampling values a request may set; unset ones come from the skill, then the engine.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct SamplingOverrides {
+    pub temperature: Option<f64>,
+    pub top_p: Option<f64>,
+    pub top_k: Option<usize>,
+    pub repetition_penalty: Option<f32>,
+    pub max_tokens: Option<usize>,
+    pub seed: Option<u64>,
+    pub stop: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TurnRequest {
+    pub messages: Vec<ChatMessage>,
+    pub skill: SkillChoice,
+    /// Persona facts for this request; the skill's own apply when empty.
+    pub persona: Vec<String>,
+    pub sampling: SamplingOverrides,
+}
+
+/// Everything the engine needs for this turn, and what a client may want to show about it.
+#[derive(Debug, Clone)]
+pub struct PlannedTurn {
+    pub route: RouteDecision,
+    pub adapter: Option<Arc<Adapter>>,
+    pub knowledge: Vec<Passage>,
+    pub prompt: BuiltPrompt,
+    pub sampling: SamplingParams,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TurnError {
+    #[error(transparent)]
+    Skill(#[from] SkillError),
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    #[error("{0}")]
+    Sampling(String),
+    #[error(transparent)]
+    Manager(#[from] ManagerError),
+    #[error(transparent)]
+    Knowledge(#[from] KnowledgeError),
+}
+
+impl TurnError {
+    /// True when the request itself was wrong (a client error), not the server.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            TurnError::Skill(SkillError::Unknown { .. } | SkillError::InvalidId(_))
+                | TurnError::Prompt(_)
+                | TurnError::Sampling(_)
+        )
+    }
+}
+
+/// The parts a turn is planned with. Built once at start-up; the registry can change later.
+pub struct TurnPlanner {
+    pub registry: SkillRegistry,
+    pub manager: Option<DialogueManager>,
+    pub knowledge: Option<KnowledgeStore>,
+    /// Answers when the manager is unsure, absent, or names a skill that is not loaded.
+    pub default_skill: String,
+}
+
+impl TurnPlanner {
+    pub fn plan(&self, engine: &Engine, req: &TurnRequest) -> Result<PlannedTurn, TurnError> {
+        let route = self.route(&req.messages, &req.skill)?;
+        let skill = self.registry.get(&route.skill)?;
+        let sampling = merge_sampling(&skill.settings, &req.sampling)?;
+        let knowledge = self.retrieve(&skill.settings, &req.messages)?;
+        let texts: Vec<String> = knowledge.iter().map(|p| p.text.clone()).collect();
+        let ctx = PromptContext {
+            knowledge: &texts,
+            persona: &req.persona,
+        };
+        let prompt = build_prompt(
+            engine,
+            &req.messages,
+            &skill.settings,
+            &ctx,
+            sampling.max_tokens,
+        )?;
+        Ok(PlannedTurn {
+            route,
+            adapter: skill.adapter.clone(),
+            knowledge,
+            prompt,
+            sampling,
+        })
+    }
+
+    /// The skill for this turn: the caller's, the manager's, or the default.
+    pub fn route(
+        &self,
+        messages: &[ChatMessage],
+        choice: &SkillChoice,
+    ) -> Result<RouteDecision, TurnError> {
+        if let SkillChoice::Manual(id) = choice {
+            self.registry.get(id)?;
+            return Ok(RouteDecision {
+                skill: id.clone(),
+                source: RouteSource::Manual,
+                probabilities: BTreeMap::new(),
+                elapsed_ms: 0.0,
+            });
+        }
+        let fallback = || RouteDecision {
+            skill: self.default_skill.clone(),
+            source: RouteSource::Fallback,
+            probabilities: BTreeMap::new(),
+            elapsed_ms: 0.0,
+        };
+        let (Some(manager), Some((turn, context))) = (&self.manager, split_turn(messages)) else {
+            return Ok(fallback());
+        };
+        let mut decision = manager.route(&turn, &context, &self.default_skill)?;
+        if self.registry.get(&decision.skill).is_err() {
+            decision.skill = self.default_skill.clone();
+            decision.source = RouteSource::Fallback;
+        }
+        Ok(decision)
+    }
+
+    fn retrieve(
+        &self,
+        settings: &SkillSettings,
+        messages: &[ChatMessage],
+    ) -> Result<Vec<Passage>, TurnError> {
+        let (Some(store), true) = (&self.knowledge, settings.uses_knowledge) else {
+            return Ok(Vec::new());
+        };
+        let Some(last) = messages.iter().rev().find(|m| m.role == "user") else {
+            return Ok(Vec::new());
+        };
+        Ok(store.search(&last.content, KNOWLEDGE_PASSAGES)?)
+    }
+}
+
+/// The newest user turn and up to `MANAGER_CONTEXT_TURNS` messages before it (oldest first),
+/// leaving out the system message.
+fn split_turn(messages: &[ChatMessage]) -> Option<(String, Vec<String>)> {
+    let (last, earlier) = messages.split_last()?;
+    if last.role != "user" {
+        return None;
+    }
+    let mut context: Vec<String> = earlier
+        .iter()
+        .rev()
+        .filter(|m| m.role != "system")
+        .take(MANAGER_CONTEXT_TURNS)
+        .map(|m| m.content.clone())
+        .collect();
+    context.reverse();
+    Some((last.content.clone(), context))
+}
+
+/// Request values win over the skill's defaults, which win over the engine's.
+pub fn merge_sampling(
+    settings: &SkillSettings,
+    o: &SamplingOverrides,
+) -> Result<SamplingParams, TurnError> {
+    let d = &settings.generation;
+    let base = SamplingParams::default();
+    let p = SamplingParams {
+        temperature: o.temperature.or(d.temperature).unwrap_or(base.temperature),
+        top_p: o.top_p.or(d.top_p).unwrap_or(base.top_p),
+        top_k: o.top_k.or(d.top_k).unwrap_or(base.top_k),
+        repetition_penalty: o
+            .repetition_penalty
+            .or(d.repetition_penalty)
+            .unwrap_or(base.repetition_penalty),
+        max_tokens: o.max_tokens.or(d.max_tokens).unwrap_or(base.max_tokens),
+        seed: o.seed.unwrap_or(base.seed),
+        stop: o.stop.clone().unwrap_or_default(),
+    };
+    p.validate()
+        .map_err(|e| TurnError::Sampling(e.to_string()))?;
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_values_win_over_skill_defaults() {
+        let mut s = SkillSettings::default();
+        s.generation.temperature = Some(0.7);
+        s.generation.max_tokens = Some(100);
+        let o = SamplingOverrides {
+            max_tokens: Some(5),
+            ..Default::default()
+        };
+        let p = merge_sampling(&s, &o).unwrap();
+        assert_eq!((p.temperature, p.max_tokens), (0.7, 5));
+        let bad = SamplingOverrides {
+            top_p: Some(0.0),
+            ..Default::default()
+        };
+        assert!(matches!(
+            merge_sampling(&s, &bad),
+            Err(TurnError::Sampling(m)) if m.contains("top_p")
+        ));
+    }
+
+    #[test]
+    fn manager_reads_the_last_turns_without_the_system_message() {
+        let msgs: Vec<ChatMessage> = ["system", "user", "assistant", "user", "assistant", "user"]
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ChatMessage::new(*r, format!("m{i}")))
+            .collect();
+        let (turn, ctx) = split_turn(&msgs).unwrap();
+        assert_eq!(turn, "m5");
+        assert_eq!(ctx, vec!["m2", "m3", "m4"]);
+        assert!(split_turn(&msgs[..5]).is_none());
+    }
+}
