@@ -31,6 +31,14 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
+    /// Train a part of AdapterBot.
+    #[command(subcommand)]
+    Train(commands::TrainCommand),
+    /// Measure a part of AdapterBot.
+    #[command(subcommand)]
+    Eval(commands::EvalCommand),
+    /// Ask the dialogue manager which skill should answer a turn; prints the decision as JSON.
+    Route(commands::manager::RouteArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +49,9 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Train(commands::TrainCommand::Manager(a)) => commands::manager::train(a),
+        Command::Eval(commands::EvalCommand::Manager(a)) => commands::manager::eval(a),
+        Command::Route(a) => commands::manager::route(a),
     }
 }
 
