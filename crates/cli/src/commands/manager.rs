@@ -152,14 +152,20 @@ pub fn eval(a: EvalArgs) -> anyhow::Result<()> {
         report.median_ms,
         report.p90_ms
     );
-    println!("{:<12} {:>9} {:>7} {:>7} {:>8}", "skill", "precision", "recall", "f1", "support");
+    println!(
+        "{:<12} {:>9} {:>7} {:>7} {:>8}",
+        "skill", "precision", "recall", "f1", "support"
+    );
     for s in &report.per_skill {
         println!(
             "{:<12} {:>9.3} {:>7.3} {:>7.3} {:>8}",
             s.skill, s.precision, s.recall, s.f1, s.support
         );
     }
-    println!("confusion (row = labelled, column = predicted): {:?}", report.skills);
+    println!(
+        "confusion (row = labelled, column = predicted): {:?}",
+        report.skills
+    );
     for (name, row) in report.skills.iter().zip(&report.confusion) {
         println!("{name:<12} {row:?}");
     }

@@ -67,10 +67,11 @@ pub fn evaluate(
         if d.source == RouteSource::Fallback {
             fallbacks += 1;
         }
-        let (best, p) = d
-            .probabilities
-            .iter()
-            .fold(("", f32::MIN), |a, (s, &p)| if p > a.1 { (s, p) } else { a });
+        let (best, p) =
+            d.probabilities.iter().fold(
+                ("", f32::MIN),
+                |a, (s, &p)| if p > a.1 { (s, p) } else { a },
+            );
         let predicted = skills.iter().position(|s| s == best).unwrap_or(0);
         confusion[expected][predicted] += 1;
         if predicted == expected {

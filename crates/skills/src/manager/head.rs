@@ -54,9 +54,15 @@ impl Default for HeadOptions {
 
 /// A linear layer's weight and bias drawn from a seeded host RNG (candle cannot seed its CPU
 /// RNG), uniform in ±1/√inputs as PyTorch does, so training is repeatable.
-fn seeded_linear(rng: &mut StdRng, inputs: usize, outputs: usize, dev: &Device) -> candle_core::Result<(Var, Var)> {
+fn seeded_linear(
+    rng: &mut StdRng,
+    inputs: usize,
+    outputs: usize,
+    dev: &Device,
+) -> candle_core::Result<(Var, Var)> {
     let bound = 1.0 / (inputs as f32).sqrt();
-    let mut draw = |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
+    let mut draw =
+        |n: usize| -> Vec<f32> { (0..n).map(|_| rng.random_range(-bound..bound)).collect() };
     let w = Var::from_vec(draw(inputs * outputs), (outputs, inputs), dev)?;
     let b = Var::from_vec(draw(outputs), outputs, dev)?;
     Ok((w, b))
@@ -66,13 +72,24 @@ fn seeded_linear(rng: &mut StdRng, inputs: usize, outputs: usize, dev: &Device) 
 fn dropout(x: &Tensor, p: f32, rng: &mut StdRng) -> candle_core::Result<Tensor> {
     let keep = 1.0 - p;
     let mask: Vec<f32> = (0..x.elem_count())
-        .map(|_| if rng.random::<f32>() < keep { 1.0 / keep } else { 0.0 })
+        .map(|_| {
+            if rng.random::<f32>() < keep {
+                1.0 / keep
+            } else {
+                0.0
+            }
+        })
         .collect();
     x.mul(&Tensor::from_vec(mask, x.shape(), x.device())?)
 }
 
 impl RoutingHead {
-    fn build(vb: VarBuilder, inputs: usize, hidden: usize, skills: usize) -> candle_core::Result<Self> {
+    fn build(
+        vb: VarBuilder,
+        inputs: usize,
+        hidden: usize,
+        skills: usize,
+    ) -> candle_core::Result<Self> {
         Ok(Self {
             hidden: candle_nn::linear(inputs, hidden, vb.pp("hidden"))?,
             out: candle_nn::linear(hidden, skills, vb.pp("out"))?,
@@ -152,9 +169,12 @@ impl RoutingHead {
         .into_iter()
         .map(|(k, t)| (k.to_string(), t.clone()))
         .chain(
-            [("hidden.bias", self.hidden.bias()), ("out.bias", self.out.bias())]
-                .into_iter()
-                .filter_map(|(k, t)| t.map(|t| (k.to_string(), t.clone()))),
+            [
+                ("hidden.bias", self.hidden.bias()),
+                ("out.bias", self.out.bias()),
+            ]
+            .into_iter()
+            .filter_map(|(k, t)| t.map(|t| (k.to_string(), t.clone()))),
         )
         .collect();
         candle_core::safetensors::save(&tensors, dir.join(HEAD_FILE))

@@ -6,6 +6,7 @@ pub mod data;
 pub mod encoder;
 pub mod eval;
 pub mod head;
+pub mod lexical;
 pub mod train;
 
 use std::collections::BTreeMap;
@@ -103,7 +104,7 @@ impl DialogueManager {
                 encoder.dim()
             )));
         }
-        let head = RoutingHead::load(dir, 2 * encoder.dim(), config.skills.len(), device)?;
+        let head = RoutingHead::load(dir, feature_dim(encoder.dim()), config.skills.len(), device)?;
         Ok(Self::from_parts(encoder, head, config))
     }
 
@@ -170,24 +171,30 @@ impl DialogueManager {
     }
 }
 
-/// The head's input for each (turn, context): the turn's embedding followed by the embedding
-/// of the context joined into one text (zeros when there is none). Keeping the two apart lets
-/// the head learn that a short turn ("Why?") takes its meaning from what came before.
+/// Size of the head's input for an encoder of `dim`.
+pub fn feature_dim(dim: usize) -> usize {
+    2 * dim + lexical::LEXICAL_DIM
+}
+
+/// The head's input for each (turn, context): the turn's embedding, the embedding of the
+/// context joined into one text (zeros when there is none), and the turn's word features.
+/// Keeping turn and context apart lets the head learn that a short turn ("Why?") takes its
+/// meaning from what came before.
 pub fn turn_features(
     encoder: &SentenceEncoder,
     turns: &[(&str, &[String])],
 ) -> Result<Tensor, ManagerError> {
     let err = |e: candle_core::Error| ManagerError::Model(e.to_string());
     let joined: Vec<String> = turns.iter().map(|(_, c)| c.join("\n")).collect();
-    let with_ctx: Vec<usize> = (0..turns.len()).filter(|&i| !joined[i].is_empty()).collect();
+    let with_ctx: Vec<usize> = (0..turns.len())
+        .filter(|&i| !joined[i].is_empty())
+        .collect();
     // One encoder pass for turns and contexts together: one call costs less than two.
     let mut texts: Vec<&str> = turns.iter().map(|(t, _)| *t).collect();
     texts.extend(with_ctx.iter().map(|&i| joined[i].as_str()));
     let all = encoder.embed(&texts)?;
     let turn_emb = all.narrow(0, 0, turns.len()).map_err(err)?;
-    let ctx_emb = all
-        .narrow(0, turns.len(), with_ctx.len())
-        .map_err(err)?;
+    let ctx_emb = all.narrow(0, turns.len(), with_ctx.len()).map_err(err)?;
     let dim = encoder.dim();
     let mut ctx_rows = Vec::with_capacity(turns.len());
     let zeros = Tensor::zeros((1, dim), candle_core::DType::F32, turn_emb.device()).map_err(err)?;
@@ -201,5 +208,15 @@ pub fn turn_features(
         }
     }
     let ctx = Tensor::cat(&ctx_rows, 0).map_err(err)?;
-    Tensor::cat(&[&turn_emb, &ctx], 1).map_err(err)
+    let words: Vec<f32> = turns
+        .iter()
+        .flat_map(|(t, _)| lexical::lexical_features(t))
+        .collect();
+    let words = Tensor::from_vec(
+        words,
+        (turns.len(), lexical::LEXICAL_DIM),
+        turn_emb.device(),
+    )
+    .map_err(err)?;
+    Tensor::cat(&[&turn_emb, &ctx, &words], 1).map_err(err)
 }

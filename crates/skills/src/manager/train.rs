@@ -24,11 +24,29 @@ const EMBED_BATCH: usize = 64;
 const CONTEXT_MIX: f64 = 0.3;
 /// A turn needs this many words to count as self-contained for that mixing.
 const SELF_CONTAINED_WORDS: usize = 4;
+/// Share of self-contained turns also shown with a conversational opener. The openers are the
+/// same for every skill, so the head learns to look past them rather than at them.
+const OPENER_MIX: f64 = 0.25;
+const OPENERS: &[&str] = &[
+    "so, ",
+    "well, ",
+    "by the way, ",
+    "hey, ",
+    "quick question: ",
+    "random question: ",
+    "just curious, ",
+    "ok, ",
+    "anyway, ",
+    "also, ",
+    "hmm, ",
+    "oh and ",
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TrainReport {
     pub skills: Vec<String>,
     pub rows: usize,
+    /// Extra examples made by context mixing and openers.
     pub mixed_rows: usize,
     pub data_sha256: String,
     pub final_loss: f32,
@@ -57,7 +75,7 @@ pub fn train_manager(
             "the manager needs turns of at least two skills, got {skills:?}"
         )));
     }
-    let examples = mix_contexts(rows, opts.seed);
+    let examples = augment(rows, opts.seed);
     let labels: Vec<u32> = examples
         .iter()
         .map(|(_, _, s)| skills.iter().position(|k| k == s).expect("skill listed") as u32)
@@ -79,7 +97,11 @@ pub fn train_manager(
     let head_seconds = t1.elapsed().as_secs_f64();
 
     let predicted = argmax_rows(&head.probabilities(&features)?)?;
-    let correct = predicted.iter().zip(&labels).filter(|(p, l)| p == l).count();
+    let correct = predicted
+        .iter()
+        .zip(&labels)
+        .filter(|(p, l)| p == l)
+        .count();
     let report = TrainReport {
         skills: skills.clone(),
         rows: rows.len(),
@@ -102,8 +124,8 @@ pub fn train_manager(
 }
 
 /// The rows as (turn, context, skill), plus some self-contained turns again after a context
-/// borrowed from another row (seeded, so training stays repeatable).
-fn mix_contexts(rows: &[LabelledTurn], seed: u64) -> Vec<(String, Vec<String>, String)> {
+/// borrowed from another row, and some behind an opener (seeded, so training stays repeatable).
+fn augment(rows: &[LabelledTurn], seed: u64) -> Vec<(String, Vec<String>, String)> {
     let mut out: Vec<_> = rows
         .iter()
         .map(|r| (r.text.clone(), r.context.clone(), r.skill.clone()))
@@ -113,15 +135,26 @@ fn mix_contexts(rows: &[LabelledTurn], seed: u64) -> Vec<(String, Vec<String>, S
         .map(|r| &r.context)
         .filter(|c| !c.is_empty())
         .collect();
-    if contexts.is_empty() {
-        return out;
-    }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     for r in rows {
         let words = r.text.split_whitespace().count();
-        if r.context.is_empty() && words >= SELF_CONTAINED_WORDS && rng.random_bool(CONTEXT_MIX) {
+        if !r.context.is_empty() || words < SELF_CONTAINED_WORDS {
+            continue;
+        }
+        if !contexts.is_empty() && rng.random_bool(CONTEXT_MIX) {
             let ctx = contexts[rng.random_range(0..contexts.len())].clone();
             out.push((r.text.clone(), ctx, r.skill.clone()));
+        }
+        if rng.random_bool(OPENER_MIX) {
+            let opener = OPENERS[rng.random_range(0..OPENERS.len())];
+            let first_lower = r
+                .text
+                .chars()
+                .next()
+                .map(|c| c.to_lowercase().collect::<String>());
+            let rest: String = r.text.chars().skip(1).collect();
+            let text = format!("{opener}{}{rest}", first_lower.unwrap_or_default());
+            out.push((text, Vec::new(), r.skill.clone()));
         }
     }
     out
@@ -183,7 +216,8 @@ fn save_dir(out: &Path, head: &RoutingHead, config: &ManagerConfig) -> Result<()
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| io("creating a temporary folder", e))?;
     let written = head.save(&tmp).and_then(|()| {
-        let json = serde_json::to_vec_pretty(config).map_err(|e| ManagerError::Data(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(config).map_err(|e| ManagerError::Data(e.to_string()))?;
         std::fs::write(tmp.join(CONFIG_FILE), json).map_err(|e| io("writing manager.json", e))
     });
     if let Err(e) = written {
