@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from manager_data import (  # noqa: E402
+    broaden,
     chatterbot,
     chitchat_dataset,
     contexts,
@@ -63,6 +64,8 @@ def build_split(split: str, sources: dict) -> list[Row]:
     rows += written_chitchat.rows(split, size["chitchat_combos"])
     rows += written_empathetic.rows(split, size["empathetic_frames"])
     rows += written_persona.rows(split, size["persona_shapes"])
+    if split == "train":
+        rows += broaden.rows()  # more families of phrasing; test keeps its own lists
 
     knowledge_pairs = factbook.qa_pairs(countries, split)
     knowledge_pairs += wordnet.qa_pairs(entries, split, size["wordnet"], size["wordnet_qa"])
@@ -84,6 +87,8 @@ def build_split(split: str, sources: dict) -> list[Row]:
         written_empathetic.situations(split),
         clear,
     )
+    if split == "train":
+        rows += broaden.context_rows()
     return rows
 
 
