@@ -41,8 +41,8 @@ pub struct HeadOptions {
 impl Default for HeadOptions {
     fn default() -> Self {
         Self {
-            hidden: 256,
-            epochs: 60,
+            hidden: 128,
+            epochs: 25,
             batch_size: 64,
             lr: 2e-3,
             weight_decay: 1e-2,
