@@ -1,7 +1,9 @@
 pub mod bench;
 pub mod chat;
 pub mod generate;
+pub mod healthcheck;
 pub mod manager;
+pub mod serve;
 
 /// `adapterbot train …`: what to train.
 #[derive(clap::Subcommand)]
