@@ -315,7 +315,8 @@
             timings: data && data.timings,
           });
         } else if (event.event === "error") {
-          finish("error", { error: (data && data.message) || event.data || "The server reported an error." });
+          const e = data && (data.error && typeof data.error === "object" ? data.error : data);
+          finish("error", { error: (e && e.message) || event.data || "The server reported an error." });
         }
         scrollToBottom(false);
       });

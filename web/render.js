@@ -42,6 +42,7 @@
       text: el.querySelector("[data-testid=bot-text]"),
       error: el.querySelector("[data-testid=error]"),
       retry: el.querySelector("[data-testid=retry]"),
+      note: el.querySelector("[data-testid=route-note]"),
       probs: el.querySelector("[data-testid=probabilities]"),
       knowledge: el.querySelector("[data-testid=knowledge]"),
       textNode: document.createTextNode(""),
@@ -69,6 +70,11 @@
     view.badge.hidden = false;
     view.el.dataset.skill = skill;
     view.el.dataset.source = source;
+
+    // The server keeps the newest turns that fit the model's context and says how many it left out.
+    const dropped = Number(route.dropped_messages) || 0;
+    view.note.textContent = dropped > 0 ? `${dropped} older message${dropped === 1 ? "" : "s"} left out to fit the context` : "";
+    view.note.hidden = dropped <= 0;
 
     renderProbabilities(view.probs, probs, skill, skillTitles);
     renderKnowledge(view.knowledge, Array.isArray(route.knowledge) ? route.knowledge : []);
