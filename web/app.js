@@ -403,7 +403,10 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
       send();
-    } else if (e.key === "Escape" && active) {
+    }
+  });
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && active) {
       e.preventDefault();
       stop();
     }
