@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: fetches the default model if missing, installs Chromium for the web
-# page's test if missing, then builds once (release, so the real-model tests run at full speed)
-# and runs the whole workspace's tests.
+# Sets up and runs every test: fetches the default model if missing, installs what the server's
+# tests need (openai client, curl, Chromium) if missing, then builds once (release, so the
+# real-model tests run at full speed) and runs the whole workspace's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required (install Rust with rustup)" >&2; exit 1; }
 models/fetch.sh
 
-# The web page's test (crates/server/tests/web_ui.rs) drives Debian's headless Chromium through
-# chromedriver; install them once when they are missing.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+# The server's tests drive it with the official openai Python client (pinned, in .venv-test/)
+# and with curl.
+OPENAI_VERSION=3.51.0
+if ! .venv-test/bin/python -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
+  python3 -m venv .venv-test
+  .venv-test/bin/pip install --quiet "openai==$OPENAI_VERSION"
+fi
+export ADAPTERBOT_TEST_PYTHON="$PWD/.venv-test/bin/python"
+
+# Debian packages, installed once when missing: curl, and for the web page's test
+# (crates/server/tests/web_ui.rs) headless Chromium with chromedriver.
+missing=()
+command -v curl >/dev/null || missing+=(curl)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  echo "Installing chromium and chromium-driver for the web page's browser test" >&2
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+  echo "Installing ${missing[*]} for the server's tests" >&2
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
 # One model thread per test: the test harness already runs tests in parallel on every core, and
