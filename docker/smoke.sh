@@ -64,7 +64,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 [ -x "$BIN" ] || die "no binary at $BIN; build it with: cargo build --release (or pass its path)"
-"$BIN" serve --help >/dev/null 2>&1 || die "$BIN has no 'serve' command; build a newer binary"
 [ -f models/SmolLM2-135M-Instruct.Q4_1.gguf ] || die "no backbone in models/; run models/fetch.sh"
 
 # --- 2. base image --------------------------------------------------------------------------------
@@ -105,6 +104,8 @@ fi
 # --- 3. image -------------------------------------------------------------------------------------
 mkdir -p "$WORK/ctx/models"
 cp -L "$BIN" "$WORK/ctx/adapterbot"
+# The Dockerfile's builder strips the binary (CARGO_PROFILE_RELEASE_STRIP); do the same here.
+if command -v strip >/dev/null; then strip --strip-all "$WORK/ctx/adapterbot"; fi
 # What the assets stage would ship: the backbone, MiniLM, skills, and the manager and knowledge
 # index where they exist; never half-written files.
 for m in models/*; do
@@ -136,6 +137,7 @@ expect "HEALTHCHECK kept in the image" grep -q '"adapterbot","healthcheck"' <<<"
 expect "exec-form entrypoint" [ "$ep" = '["adapterbot","serve","--host","0.0.0.0"]' ]
 
 # --- 4. run ---------------------------------------------------------------------------------------
+"$BIN" serve --help >/dev/null 2>&1 || die "$BIN has no 'serve' command; build a newer binary"
 "${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
 t0=$(now)
 "${PODMAN[@]}" run -d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
