@@ -141,7 +141,10 @@ expect "exec-form entrypoint" [ "$ep" = '["adapterbot","serve","--host","0.0.0.0
 "${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
 t0=$(now)
 "${PODMAN[@]}" run -d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
-  -p "127.0.0.1:$PORT:8080" "$IMAGE" >/dev/null
+  -p "127.0.0.1:$PORT:8080" "$IMAGE" >/dev/null 2>"$WORK/run.err" \
+  || { cat "$WORK/run.err"; die "podman run failed"; }
+# (Without systemd podman cannot schedule the health check's timer and says so on stderr; the
+# check itself is run below with `podman healthcheck run`.)
 url="http://127.0.0.1:$PORT"
 ready=""
 for _ in $(seq 1 600); do

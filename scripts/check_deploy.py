@@ -8,7 +8,8 @@
    Deployment, probes hit /ready and /health on the container's port, that port is the image's
    EXPOSE and ADAPTERBOT_PORT, requests <= limits, referenced ConfigMaps/Secrets/keys exist, the
    pod's uid is the image's non-root USER, compose and the CUDA image agree with the Dockerfile,
-   and (given the binary) every ADAPTERBOT_* variable set is one `adapterbot serve` reads.
+   and (given the binary) every ADAPTERBOT_* variable set is one `adapterbot serve` or
+   `adapterbot healthcheck` reads.
 3. Self-test: each consistency check is run on a deliberately broken copy and must fail.
 
     scripts/check_deploy.py [--binary target/release/adapterbot]
@@ -158,6 +159,11 @@ def check_ports(docs, ctx):
     assert ports == [image["expose"]], f"containerPort {ports} vs the image's EXPOSE {image['expose']}"
     assert image["env"].get("ADAPTERBOT_PORT") == str(image["expose"]), \
         "the image's ADAPTERBOT_PORT differs from its EXPOSE"
+    hc_url = image["env"].get("ADAPTERBOT_HEALTHCHECK_URL")
+    if hc_url:
+        m = re.match(r"^http://[^/:]+:(\d+)(/\S*)$", hc_url)
+        assert m and int(m.group(1)) == image["expose"] and m.group(2) == "/ready", \
+            f"the image's health check asks {hc_url}, not /ready on port {image['expose']}"
     cm = one(docs, "ConfigMap")["data"]
     if "ADAPTERBOT_PORT" in cm:
         assert cm["ADAPTERBOT_PORT"] == str(image["expose"]), \
@@ -205,15 +211,19 @@ def check_security(docs, ctx):
 
 
 def check_env_names(docs, ctx):
-    """Every ADAPTERBOT_* variable the manifests set is one the server reads (from --help)."""
-    names = set(one(docs, "ConfigMap")["data"])
+    """Every ADAPTERBOT_* variable the manifests, compose and the images set is one the server
+    (or its health check) reads, per --help: a misspelt variable is silently ignored otherwise."""
     _, c = container(docs)
-    names |= {e["name"] for e in c.get("env", [])}
+    names = set(one(docs, "ConfigMap")["data"]) | {e["name"] for e in c.get("env", [])}
+    names |= set(ctx["image"].get("env", {})) | set(ctx["cuda_image"].get("env", {}))
+    for service in ctx["compose"]["services"].values():
+        names |= set(service.get("environment", {}))
+    names = {n for n in names if not n.startswith("NVIDIA_")}
     bad = sorted(n for n in names if not n.startswith("ADAPTERBOT_"))
     assert not bad, f"not ADAPTERBOT_* variables: {bad}"
     if ctx.get("serve_env") is not None:
         unknown = sorted(names - ctx["serve_env"])
-        assert not unknown, f"`adapterbot serve` reads none of {unknown}"
+        assert not unknown, f"`adapterbot serve`/`healthcheck` read none of {unknown}"
 
 
 def check_compose(docs, ctx):
@@ -281,11 +291,15 @@ BREAKAGES = {
 
 
 def serve_env_names(binary):
-    """The ADAPTERBOT_* variables `adapterbot serve --help` lists (clap's `[env: NAME=]`)."""
-    out = subprocess.run([binary, "serve", "--help"], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"error: `{binary} serve --help` failed: {out.stderr.strip()}")
-    return set(re.findall(r"env: (ADAPTERBOT_\w+)", out.stdout))
+    """The ADAPTERBOT_* variables `adapterbot serve --help` and `adapterbot healthcheck --help`
+    list (clap's `[env: NAME=]`): what the container's two commands read."""
+    names = set()
+    for command in ("serve", "healthcheck"):
+        out = subprocess.run([binary, command, "--help"], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"error: `{binary} {command} --help` failed: {out.stderr.strip()}")
+        names |= set(re.findall(r"env: (ADAPTERBOT_\w+)", out.stdout))
+    return names
 
 
 def main():
@@ -338,7 +352,7 @@ def main():
         "serve_env": serve_env_names(args.binary) if args.binary else None,
     }
     if ctx["serve_env"] is not None:
-        report(bool(ctx["serve_env"]), "`adapterbot serve --help` lists ADAPTERBOT_* variables")
+        report(bool(ctx["serve_env"]), "`adapterbot serve --help` lists the ADAPTERBOT_* variables")
 
     for check in CHECKS:
         try:
