@@ -184,19 +184,57 @@ def check_resources(docs, ctx):
 
 
 def check_references(docs, ctx):
-    _, c = container(docs)
+    pod, c = container(docs)
     configmaps = {d["metadata"]["name"]: d for d in of_kind(docs, "ConfigMap")}
     secrets = {d["metadata"]["name"]: d for d in of_kind(docs, "Secret")}
+
+    def secret_keys(name, what):
+        s = secrets.get(name)
+        assert s, f"{what} reads Secret {name}, which is not in the manifests"
+        return set(s.get("stringData", {})) | set(s.get("data", {}))
+
     for src in c.get("envFrom", []):
         if "configMapRef" in src:
             assert src["configMapRef"]["name"] in configmaps, f"no ConfigMap {src['configMapRef']['name']}"
     for e in c.get("env", []):
         ref = e.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            s = secrets.get(ref["name"])
-            assert s, f"env {e['name']} reads Secret {ref['name']}, which is not in the manifests"
-            keys = set(s.get("stringData", {})) | set(s.get("data", {}))
-            assert ref["key"] in keys, f"Secret {ref['name']} has no key {ref['key']}"
+            assert ref["key"] in secret_keys(ref["name"], f"env {e['name']}"), \
+                f"Secret {ref['name']} has no key {ref['key']}"
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    files = {}  # path in the container -> the volume it comes from
+    for m in c.get("volumeMounts", []):
+        v = volumes.get(m["name"])
+        assert v, f"volumeMount {m['name']} names no volume"
+        if "secret" in v:
+            keys = secret_keys(v["secret"]["secretName"], f"volume {v['name']}")
+            for item in v["secret"].get("items", [{"key": k, "path": k} for k in keys]):
+                assert item["key"] in keys, f"Secret {v['secret']['secretName']} has no key {item['key']}"
+                files[m["mountPath"].rstrip("/") + "/" + item["path"]] = v["name"]
+    env = {}
+    for src in c.get("envFrom", []):
+        env.update(configmaps.get(src.get("configMapRef", {}).get("name"), {}).get("data", {}))
+    key_file = env.get("ADAPTERBOT_API_KEY_FILE")
+    if key_file:
+        assert key_file in files, f"ADAPTERBOT_API_KEY_FILE={key_file} is no file a Secret mounts ({sorted(files)})"
+
+
+def check_shutdown_timing(docs, ctx):
+    """SIGTERM comes after preStop; replies in flight then get ADAPTERBOT_SHUTDOWN_GRACE; all of it
+    must fit in the pod's (and compose's) grace period, or streams are killed mid-reply."""
+    pod, c = container(docs)
+    cm = one(docs, "ConfigMap")["data"]
+    grace = float(cm.get("ADAPTERBOT_SHUTDOWN_GRACE", 10))
+    pre = c.get("lifecycle", {}).get("preStop", {})
+    pre_s = float(pre["exec"]["command"][-1]) if "exec" in pre else float(pre.get("sleep", {}).get("seconds", 0))
+    total = pod.get("terminationGracePeriodSeconds", 30)
+    assert pre_s + grace < total, \
+        f"preStop {pre_s:g} s + shutdown grace {grace:g} s do not fit in terminationGracePeriodSeconds {total}"
+    server = ctx["compose"]["services"]["adapterbot"]
+    stop = server.get("stop_grace_period", "10s")
+    stop_s = float(re.match(r"^(\d+)s$", stop).group(1))
+    compose_grace = float(str(server.get("environment", {}).get("ADAPTERBOT_SHUTDOWN_GRACE", 10)))
+    assert compose_grace < stop_s, f"compose stops after {stop}, the server's grace is {compose_grace:g} s"
 
 
 def check_security(docs, ctx):
@@ -258,7 +296,8 @@ def check_images_agree(docs, ctx):
 
 
 CHECKS = [check_labels, check_selectors, check_hpa, check_probes, check_ports, check_resources,
-          check_references, check_security, check_env_names, check_compose, check_images_agree]
+          check_references, check_shutdown_timing, check_security, check_env_names, check_compose,
+          check_images_agree]
 
 
 # --- self-test: every check must catch its own kind of mistake ------------------------------------
@@ -279,7 +318,10 @@ BREAKAGES = {
     check_probes: lambda d, x: _c(d)["readinessProbe"]["httpGet"].update({"path": "/health"}),
     check_ports: lambda d, x: _c(d)["ports"][0].update({"containerPort": 9090}),
     check_resources: lambda d, x: _c(d)["resources"]["requests"].update({"memory": "2Gi"}),
-    check_references: lambda d, x: _c(d)["envFrom"][0]["configMapRef"].update({"name": "nope"}),
+    check_references: lambda d, x: one(d, "ConfigMap")["data"].update(
+        {"ADAPTERBOT_API_KEY_FILE": "/etc/adapterbot/keys.txt"}),
+    check_shutdown_timing: lambda d, x: one(d, "ConfigMap")["data"].update(
+        {"ADAPTERBOT_SHUTDOWN_GRACE": "40"}),
     check_security: lambda d, x: _dep(d)["spec"]["template"]["spec"]["securityContext"].update(
         {"runAsUser": 0}),
     check_env_names: lambda d, x: one(d, "ConfigMap")["data"].update({"ADAPTERBOT_PROT": "8080"}) \
