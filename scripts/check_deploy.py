@@ -256,7 +256,7 @@ def check_env_names(docs, ctx):
     names |= set(ctx["image"].get("env", {})) | set(ctx["cuda_image"].get("env", {}))
     for service in ctx["compose"]["services"].values():
         names |= set(service.get("environment", {}))
-    names = {n for n in names if not n.startswith("NVIDIA_")}
+    names = {n for n in names if not n.startswith("NVIDIA_") and n != "NO_COLOR"}
     bad = sorted(n for n in names if not n.startswith("ADAPTERBOT_"))
     assert not bad, f"not ADAPTERBOT_* variables: {bad}"
     if ctx.get("serve_env") is not None:
