@@ -16,6 +16,8 @@
 #    the user is not root, sends a chat request and checks the streamed reply (route, token…, done),
 #    then sends SIGTERM while a second reply is streaming and checks that the stream ended cleanly,
 #    the process exited 0 and logged its shutdown.
+# 5. Runs compose.yaml's extra-skills arrangement: its merge command fills a volume with the shipped
+#    skills plus an extra one, which the server (read-only root) serves from a read-only mount.
 #
 # Environment: SMOKE_PORT (host port, default 18080), SMOKE_KEEP=1 keeps the container afterwards,
 # SMOKE_REBUILD_BASE=1 remakes the base image, SMOKE_MIRROR overrides the Debian mirror.
@@ -45,6 +47,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 cleanup() {
   if [ "${SMOKE_KEEP:-0}" != 1 ]; then
     "${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+    podman volume rm -f "$NAME-skills" >/dev/null 2>&1 || true
   fi
   rm -rf "$WORK"
 }
@@ -238,6 +241,39 @@ shutdown_line=$(grep -i -m1 -E 'shut(ting)? ?down|graceful' <<<"$logs" || true)
 note "shutdown log: ${shutdown_line:-<none>}"
 expect "shutdown logged" [ -n "$shutdown_line" ]
 [ -n "$shutdown_line" ] || tail -20 <<<"$logs"
+
+# --- 6. compose's extra-skills volume: merged with the shipped skills, mounted read-only ---------
+# The same merge command compose.yaml's `skills` service runs, and the server's compose settings
+# (read-only root and skills, no capabilities); the extra skill must be served.
+merge=$(awk '/^  skills:/ { s = 1 } s && /^      - -c$/ { getline; sub(/^      - /, ""); print; exit }' \
+  docker/compose.yaml)
+mkdir -p "$WORK/extra/smoke-extra"
+printf '{"id": "smoke-extra", "title": "Smoke extra", "description": "An extra skill from a volume.",
+  "uses_knowledge": false, "uses_persona": false}\n' >"$WORK/extra/smoke-extra/skill.json"
+podman volume rm -f "$NAME-skills" >/dev/null 2>&1 || true
+podman volume create "$NAME-skills" >/dev/null
+"${PODMAN[@]}" run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 --user 0:0 \
+  --entrypoint /bin/sh -v "$NAME-skills:/skills" -v "$WORK/extra:/extra:ro" "$IMAGE" -c "$merge" \
+  >/dev/null 2>>"$WORK/run.err" || fail "the compose skills merge failed"
+"${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+"${PODMAN[@]}" run -d --name "$NAME" --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+  --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges \
+  -e ADAPTERBOT_SKILLS_DIR=/opt/adapterbot/skills -v "$NAME-skills:/opt/adapterbot/skills:ro" \
+  -p "127.0.0.1:$PORT:8080" "$IMAGE" >/dev/null 2>>"$WORK/run.err"
+for _ in $(seq 1 600); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/ready" || true)" = 200 ] && break
+  sleep 0.1
+done
+skills=$(curl -s "$url/api/skills" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(s["id"] for s in (d["skills"] if isinstance(d, dict) else d)))' || true)
+note "skills with the compose volume: $skills"
+expect "extra skill served next to the shipped ones" grep -qw smoke-extra <<<"$skills"
+expect "shipped skills still served" grep -qw chitchat <<<"$skills"
+expect "skills volume is read-only" \
+  bash -c "! ${PODMAN[*]} exec $NAME touch /opt/adapterbot/skills/x 2>/dev/null"
+"${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
+podman volume rm -f "$NAME-skills" >/dev/null 2>&1 || true
 
 echo
 echo "== summary"
