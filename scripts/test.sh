@@ -5,6 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required (install Rust with rustup)" >&2; exit 1; }
 models/fetch.sh
+# The server's tests drive it with the official openai Python client (pinned, in .venv-test/)
+# and with curl.
+OPENAI_VERSION=3.51.0
+if ! .venv-test/bin/python -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
+  python3 -m venv .venv-test
+  .venv-test/bin/pip install --quiet "openai==$OPENAI_VERSION"
+fi
+export ADAPTERBOT_TEST_PYTHON="$PWD/.venv-test/bin/python"
+if ! command -v curl >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq curl
+fi
 # One model thread per test: the test harness already runs tests in parallel on every core, and
 # candle's spinning worker pools collapse when they compete for the cores (docs/engine.md).
 export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}" RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"

@@ -31,16 +31,27 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
+    /// Serve the chat page, the native SSE API and the OpenAI-compatible API over HTTP.
+    Serve(commands::serve::Args),
+    /// Exit 0 when a server answers 200 (for a container HEALTHCHECK).
+    Healthcheck(commands::healthcheck::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     set_threads(cli.threads);
-    init_logging(cli.log_json);
+    // The server logs its requests; the other commands only say when something is wrong.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "warn,adapterbot_server=info,tower_http=info",
+        _ => "warn",
+    };
+    init_logging(cli.log_json, default_filter);
     match cli.command {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Healthcheck(a) => commands::healthcheck::run(a),
     }
 }
 
@@ -55,9 +66,9 @@ fn set_threads(n: usize) {
     }
 }
 
-fn init_logging(json: bool) {
+fn init_logging(json: bool, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

