@@ -272,6 +272,12 @@ expect "extra skill served next to the shipped ones" grep -qw smoke-extra <<<"$s
 expect "shipped skills still served" grep -qw chitchat <<<"$skills"
 expect "skills volume is read-only" \
   bash -c "! ${PODMAN[*]} exec $NAME touch /opt/adapterbot/skills/x 2>/dev/null"
+# An idle server stops at once on SIGTERM (podman stop sends the image's stop signal, SIGTERM).
+t0=$(now)
+"${PODMAN[@]}" stop -t 30 "$NAME" >/dev/null 2>>"$WORK/run.err"
+code=$(podman inspect --format '{{.State.ExitCode}}' "$NAME")
+note "idle stop (podman stop): exit code $code after $(since "$t0") s"
+expect "idle server exits 0 on SIGTERM (got $code)" [ "$code" = 0 ]
 "${PODMAN[@]}" rm -f -t 0 "$NAME" >/dev/null 2>&1 || true
 podman volume rm -f "$NAME-skills" >/dev/null 2>&1 || true
 
