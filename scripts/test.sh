@@ -34,3 +34,7 @@ fi
 # candle's spinning worker pools collapse when they compete for the cores (docs/engine.md).
 export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}" RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
 cargo test --release --workspace --locked "$@"
+# Deployment files (docker/): Kubernetes manifests against the official schemas and against the
+# Dockerfiles and compose file, and the variables they set against `adapterbot serve --help`.
+bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
+if [ -x "$bin" ]; then scripts/check_deploy.sh --binary "$bin"; else scripts/check_deploy.sh; fi
