@@ -31,6 +31,10 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
+    /// Build and search the knowledge index.
+    Knowledge(commands::knowledge::Args),
+    /// Measure a part of the system on labelled data.
+    Eval(commands::eval::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +45,8 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Knowledge(a) => commands::knowledge::run(a),
+        Command::Eval(a) => commands::eval::run(a),
     }
 }
 
