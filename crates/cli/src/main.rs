@@ -34,15 +34,16 @@ enum Command {
     /// Train a part of AdapterBot.
     #[command(subcommand)]
     Train(commands::TrainCommand),
-    /// Measure a part of AdapterBot.
-    #[command(subcommand)]
-    Eval(commands::EvalCommand),
     /// Ask the dialogue manager which skill should answer a turn; prints the decision as JSON.
     Route(commands::manager::RouteArgs),
     /// Serve the chat page, the native SSE API and the OpenAI-compatible API over HTTP.
     Serve(commands::serve::Args),
     /// Exit 0 when a server answers 200 (for a container HEALTHCHECK).
     Healthcheck(commands::healthcheck::Args),
+    /// Build and search the knowledge index.
+    Knowledge(commands::knowledge::Args),
+    /// Measure a part of the system on labelled data.
+    Eval(commands::eval::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -59,10 +60,11 @@ fn main() -> anyhow::Result<()> {
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
         Command::Train(commands::TrainCommand::Manager(a)) => commands::manager::train(a),
-        Command::Eval(commands::EvalCommand::Manager(a)) => commands::manager::eval(a),
         Command::Route(a) => commands::manager::route(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Healthcheck(a) => commands::healthcheck::run(a),
+        Command::Knowledge(a) => commands::knowledge::run(a),
+        Command::Eval(a) => commands::eval::run(a),
     }
 }
 

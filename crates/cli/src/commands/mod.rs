@@ -1,7 +1,9 @@
 pub mod bench;
 pub mod chat;
+pub mod eval;
 pub mod generate;
 pub mod healthcheck;
+pub mod knowledge;
 pub mod manager;
 pub mod serve;
 
@@ -10,11 +12,4 @@ pub mod serve;
 pub enum TrainCommand {
     /// Train the dialogue manager's head on labelled turns (seconds; adapters are untouched).
     Manager(manager::TrainArgs),
-}
-
-/// `adapterbot eval …`: what to measure.
-#[derive(clap::Subcommand)]
-pub enum EvalCommand {
-    /// Accuracy, per-skill precision/recall, confusion matrix and routing time on held-out turns.
-    Manager(manager::EvalArgs),
 }
