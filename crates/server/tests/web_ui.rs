@@ -180,6 +180,7 @@ impl Page<'_> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_page_streams_pins_a_skill_stops_and_starts_over() {
+    browser::programs(); // fail at once, before loading the model, when Chromium is missing
     let server = common::start(ServerConfig::default()).await;
     let browser = Browser::launch(1200, 1300).await;
     let outcome = AssertUnwindSafe(scenario(&browser, &server))
@@ -201,6 +202,7 @@ async fn scenario(browser: &Browser, server: &common::TestServer) {
         "the server lists {skills:?}"
     );
 
+    assert_serves_the_page_in_web(server).await;
     browser
         .client
         .goto(&format!("{base}/"))
@@ -429,6 +431,39 @@ async fn scenario(browser: &Browser, server: &common::TestServer) {
         0,
         "a cleared conversation stays cleared"
     );
+}
+
+/// Every file of `web/` is served as it is on disk, with its type (a stale build embeds old files).
+async fn assert_serves_the_page_in_web(server: &common::TestServer) {
+    let files = [
+        ("", "index.html", "text/html"),
+        ("app.js", "app.js", "text/javascript"),
+        ("sse.js", "sse.js", "text/javascript"),
+        ("render.js", "render.js", "text/javascript"),
+        ("style.css", "style.css", "text/css"),
+    ];
+    for (url_path, file, content_type) in files {
+        let on_disk = std::fs::read_to_string(common::repo().join("web").join(file))
+            .unwrap_or_else(|e| panic!("web/{file}: {e}"));
+        let resp = reqwest::get(server.at(&format!("/{url_path}")))
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET /{url_path}: {e}"));
+        let served_type = resp.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            served_type.starts_with(content_type),
+            "/{url_path} is served as {served_type}"
+        );
+        let served = resp.text().await.expect("body");
+        assert!(
+            served == on_disk,
+            "the server embeds a different web/{file} than this checkout: the build is stale \
+             (touch crates/server/src/web.rs and rebuild)"
+        );
+    }
 }
 
 /// The text grew in several steps spread over time, not all at once.
