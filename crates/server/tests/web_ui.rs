@@ -193,6 +193,78 @@ async fn chat_page_streams_pins_a_skill_stops_and_starts_over() {
     server.shutdown().await;
 }
 
+/// A server started with an API key: the page says a key is needed (skills and chat), and the
+/// key typed into Settings unlocks both and is remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_from_settings_unlocks_the_api() {
+    browser::programs();
+    let config = ServerConfig {
+        api_keys: vec!["page-test-key".into()],
+        ..ServerConfig::default()
+    };
+    let server = common::start(config).await;
+    let browser = Browser::launch(900, 800).await;
+    let outcome = AssertUnwindSafe(key_scenario(&browser, &server))
+        .catch_unwind()
+        .await;
+    browser.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    server.shutdown().await;
+}
+
+async fn key_scenario(browser: &Browser, server: &common::TestServer) {
+    let page = Page { browser };
+    browser
+        .client
+        .goto(&server.at("/"))
+        .await
+        .expect("open the page");
+    let help = wait_until("the page to ask for a key", UI_TIMEOUT, || async {
+        let text = page
+            .by_testid("skill-help")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        text.contains("API key").then_some(text)
+    })
+    .await;
+    assert!(help.contains("Settings"), "skill help: {help}");
+
+    page.in_settings(&[("max-tokens", "8")]).await;
+    page.send("Hello?").await;
+    let refused = page.finished_turn(0).await;
+    assert_eq!(refused.state, "error", "{refused:?}");
+    assert!(
+        refused.error.contains("API key"),
+        "error: {:?}",
+        refused.error
+    );
+
+    // Typing the key and leaving the field (closing Settings) stores it and reloads the skills.
+    page.in_settings(&[("api-key", "page-test-key")]).await;
+    wait_until("the skills with the key", UI_TIMEOUT, || async {
+        let v = browser
+            .js("return document.querySelector('[data-testid=skill-select]').options.length;")
+            .await;
+        (v.as_u64().unwrap_or(0) > 1).then_some(())
+    })
+    .await;
+    page.last_by_testid("retry")
+        .await
+        .click()
+        .await
+        .expect("retry");
+    let answered = page.finished_turn(0).await;
+    assert_eq!(answered.state, "done", "{answered:?}");
+    let stored = browser
+        .js("return JSON.parse(localStorage.getItem('adapterbot.apiKey'));")
+        .await;
+    assert_eq!(stored, json!("page-test-key"));
+}
+
 async fn scenario(browser: &Browser, server: &common::TestServer) {
     let base = server.url.as_str();
     let page = Page { browser };
