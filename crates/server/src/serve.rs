@@ -49,12 +49,15 @@ pub async fn serve(
 
 /// `adapterbot serve`: runs until SIGINT/SIGTERM.
 pub fn run(config: ServeConfig) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("adapterbot-http")
         .build()
-        .context("starting the async runtime")?
-        .block_on(run_async(config))
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(run_async(config));
+    // A model still loading when a signal came must not hold up the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 async fn run_async(config: ServeConfig) -> anyhow::Result<()> {

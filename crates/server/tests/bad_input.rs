@@ -218,6 +218,14 @@ async fn every_kind_of_bad_input_is_refused_by_name_and_the_server_carries_on() 
         );
     }
 
+    let get = c.get(s.at("/api/chat")).send().await.unwrap();
+    assert_eq!(get.status(), 405);
+    let v: Value = get.json().await.unwrap();
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("GET"),
+        "{v}"
+    );
+
     // Still healthy: a good request streams a reply, and nothing was left running.
     assert_eq!(c.get(s.at("/health")).send().await.unwrap().status(), 200);
     let ok = c

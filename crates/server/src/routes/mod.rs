@@ -43,6 +43,7 @@ pub fn app(state: AppState) -> Router {
     let mut router = api
         .merge(open)
         .fallback(not_found)
+        .method_not_allowed_fallback(wrong_method)
         .layer(middleware::from_fn_with_state(state.clone(), count_request))
         .layer(DefaultBodyLimit::max(state.config().body_limit));
     if let Some(cors) = cors(&state.config().cors_origins) {
@@ -70,6 +71,14 @@ async fn not_found(method: Method, uri: axum::http::Uri) -> ApiError {
     ApiError::not_found(
         "not_found",
         format!("no route for {method} {}; see docs/server.md", uri.path()),
+    )
+}
+
+async fn wrong_method(method: Method, uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} does not take {method}; see docs/server.md", uri.path()),
     )
 }
 

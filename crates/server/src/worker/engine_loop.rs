@@ -85,7 +85,6 @@ pub(super) fn run(
         }
         lp.fill_slots();
         lp.round();
-        lp.publish_gauges();
         if !inbox_open && lp.is_idle() {
             break;
         }
@@ -96,13 +95,6 @@ pub(super) fn run(
 impl<'e> EngineLoop<'e> {
     fn is_idle(&self) -> bool {
         self.active.is_empty() && self.waiting.is_empty()
-    }
-
-    fn publish_gauges(&self) {
-        self.metrics.queue_depth.set(self.waiting.len() as f64);
-        self.metrics
-            .active_generations
-            .set(self.active.len() as f64);
     }
 
     fn accept(&mut self, message: Inbox) {
@@ -175,6 +167,7 @@ impl<'e> EngineLoop<'e> {
             .is_ok()
         {
             self.waiting.push_back(Waiting { job, turn, plan_ms });
+            self.metrics.queue_depth.increment(1.0);
         }
     }
 
@@ -183,6 +176,7 @@ impl<'e> EngineLoop<'e> {
             let Some(w) = self.waiting.pop_front() else {
                 break;
             };
+            self.metrics.queue_depth.decrement(1.0);
             if w.job.events.is_closed() {
                 self.metrics.generation_ended("cancelled");
                 continue;
@@ -192,14 +186,17 @@ impl<'e> EngineLoop<'e> {
                 .engine
                 .generate_shared(turn.prompt.ids, turn.sampling, turn.adapter)
             {
-                Ok(generation) => self.active.push(Slot {
-                    job: w.job,
-                    generation,
-                    plan_ms: w.plan_ms,
-                    started: Instant::now(),
-                    first_token: None,
-                    last_token: None,
-                }),
+                Ok(generation) => {
+                    self.metrics.active_generations.increment(1.0);
+                    self.active.push(Slot {
+                        job: w.job,
+                        generation,
+                        plan_ms: w.plan_ms,
+                        started: Instant::now(),
+                        first_token: None,
+                        last_token: None,
+                    });
+                }
                 Err(e) => {
                     self.metrics.generation_ended("error");
                     let err = ApiError::internal("the reply could not start", &e);
@@ -270,15 +267,16 @@ impl<'e> EngineLoop<'e> {
                     tokens_per_s = done.timings.tokens_per_s,
                     "reply done"
                 );
-                let _ = slot.job.events.send(WorkerEvent::Done(Box::new(done)));
+                // Accounting first, so a client that reads /metrics after `done` sees it.
                 self.record_duration(total_ms);
                 self.end(slot, finish_outcome(finish_reason));
+                let _ = slot.job.events.send(WorkerEvent::Done(Box::new(done)));
                 false
             }
             Ok(Some(Err(e))) => {
+                self.end(slot, "error");
                 let err = ApiError::internal("generating the reply failed", &e);
                 let _ = slot.job.events.send(WorkerEvent::Failed(err));
-                self.end(slot, "error");
                 false
             }
             Ok(None) => {
@@ -286,9 +284,9 @@ impl<'e> EngineLoop<'e> {
                 false
             }
             Err(panic) => {
+                self.end(slot, "error");
                 let err = ApiError::internal("generating the reply failed", &panic_text(&panic));
                 let _ = slot.job.events.send(WorkerEvent::Failed(err));
-                self.end(slot, "error");
                 false
             }
         }
@@ -311,6 +309,7 @@ impl<'e> EngineLoop<'e> {
 
     /// Accounting when a generation ends; the slot itself is dropped by the caller.
     fn end(&self, slot: &Slot<'e>, outcome: &'static str) {
+        self.metrics.active_generations.decrement(1.0);
         let usage = slot.generation.usage();
         self.metrics
             .generated_tokens
@@ -342,13 +341,14 @@ impl<'e> EngineLoop<'e> {
     /// The grace period is over: every running or waiting request ends with an error event.
     fn end_everything(&mut self) {
         for slot in std::mem::take(&mut self.active) {
+            self.end(&slot, "shutdown");
             let _ = slot
                 .job
                 .events
                 .send(WorkerEvent::Failed(ApiError::shutting_down()));
-            self.end(&slot, "shutdown");
         }
         for w in std::mem::take(&mut self.waiting) {
+            self.metrics.queue_depth.decrement(1.0);
             self.metrics.generation_ended("shutdown");
             let _ = w
                 .job
