@@ -180,6 +180,7 @@ impl Page<'_> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_page_streams_pins_a_skill_stops_and_starts_over() {
+    browser::programs(); // fail at once, before loading the model, when Chromium is missing
     let server = common::start(ServerConfig::default()).await;
     let browser = Browser::launch(1200, 1300).await;
     let outcome = AssertUnwindSafe(scenario(&browser, &server))
@@ -192,6 +193,78 @@ async fn chat_page_streams_pins_a_skill_stops_and_starts_over() {
     server.shutdown().await;
 }
 
+/// A server started with an API key: the page says a key is needed (skills and chat), and the
+/// key typed into Settings unlocks both and is remembered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_key_from_settings_unlocks_the_api() {
+    browser::programs();
+    let config = ServerConfig {
+        api_keys: vec!["page-test-key".into()],
+        ..ServerConfig::default()
+    };
+    let server = common::start(config).await;
+    let browser = Browser::launch(900, 800).await;
+    let outcome = AssertUnwindSafe(key_scenario(&browser, &server))
+        .catch_unwind()
+        .await;
+    browser.close().await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+    server.shutdown().await;
+}
+
+async fn key_scenario(browser: &Browser, server: &common::TestServer) {
+    let page = Page { browser };
+    browser
+        .client
+        .goto(&server.at("/"))
+        .await
+        .expect("open the page");
+    let help = wait_until("the page to ask for a key", UI_TIMEOUT, || async {
+        let text = page
+            .by_testid("skill-help")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        text.contains("API key").then_some(text)
+    })
+    .await;
+    assert!(help.contains("Settings"), "skill help: {help}");
+
+    page.in_settings(&[("max-tokens", "8")]).await;
+    page.send("Hello?").await;
+    let refused = page.finished_turn(0).await;
+    assert_eq!(refused.state, "error", "{refused:?}");
+    assert!(
+        refused.error.contains("API key"),
+        "error: {:?}",
+        refused.error
+    );
+
+    // Typing the key and leaving the field (closing Settings) stores it and reloads the skills.
+    page.in_settings(&[("api-key", "page-test-key")]).await;
+    wait_until("the skills with the key", UI_TIMEOUT, || async {
+        let v = browser
+            .js("return document.querySelector('[data-testid=skill-select]').options.length;")
+            .await;
+        (v.as_u64().unwrap_or(0) > 1).then_some(())
+    })
+    .await;
+    page.last_by_testid("retry")
+        .await
+        .click()
+        .await
+        .expect("retry");
+    let answered = page.finished_turn(0).await;
+    assert_eq!(answered.state, "done", "{answered:?}");
+    let stored = browser
+        .js("return JSON.parse(localStorage.getItem('adapterbot.apiKey'));")
+        .await;
+    assert_eq!(stored, json!("page-test-key"));
+}
+
 async fn scenario(browser: &Browser, server: &common::TestServer) {
     let base = server.url.as_str();
     let page = Page { browser };
@@ -201,6 +274,7 @@ async fn scenario(browser: &Browser, server: &common::TestServer) {
         "the server lists {skills:?}"
     );
 
+    assert_serves_the_page_in_web(server).await;
     browser
         .client
         .goto(&format!("{base}/"))
@@ -429,6 +503,39 @@ async fn scenario(browser: &Browser, server: &common::TestServer) {
         0,
         "a cleared conversation stays cleared"
     );
+}
+
+/// Every file of `web/` is served as it is on disk, with its type (a stale build embeds old files).
+async fn assert_serves_the_page_in_web(server: &common::TestServer) {
+    let files = [
+        ("", "index.html", "text/html"),
+        ("app.js", "app.js", "text/javascript"),
+        ("sse.js", "sse.js", "text/javascript"),
+        ("render.js", "render.js", "text/javascript"),
+        ("style.css", "style.css", "text/css"),
+    ];
+    for (url_path, file, content_type) in files {
+        let on_disk = std::fs::read_to_string(common::repo().join("web").join(file))
+            .unwrap_or_else(|e| panic!("web/{file}: {e}"));
+        let resp = reqwest::get(server.at(&format!("/{url_path}")))
+            .await
+            .and_then(|r| r.error_for_status())
+            .unwrap_or_else(|e| panic!("GET /{url_path}: {e}"));
+        let served_type = resp.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            served_type.starts_with(content_type),
+            "/{url_path} is served as {served_type}"
+        );
+        let served = resp.text().await.expect("body");
+        assert!(
+            served == on_disk,
+            "the server embeds a different web/{file} than this checkout: the build is stale \
+             (touch crates/server/src/web.rs and rebuild)"
+        );
+    }
 }
 
 /// The text grew in several steps spread over time, not all at once.

@@ -26,14 +26,7 @@ pub struct Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium window of the given size.
     pub async fn launch(width: u32, height: u32) -> Browser {
-        let chromium = find_program(&["chromium", "chromium-browser"]).unwrap_or_else(|| {
-            panic!("Chromium is not installed, so the web page cannot be tested: {INSTALL_HINT}")
-        });
-        let chromedriver = find_program(&["chromedriver"]).unwrap_or_else(|| {
-            panic!(
-                "chromedriver is not installed, so the web page cannot be tested: {INSTALL_HINT}"
-            )
-        });
+        let (chromium, chromedriver) = programs();
         let port = free_port();
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
@@ -93,6 +86,17 @@ impl Browser {
             .await
             .unwrap_or_else(|e| panic!("script failed in the page: {e}\n{script}"))
     }
+}
+
+/// Chromium and chromedriver on PATH, or a panic that says how to install them.
+pub fn programs() -> (PathBuf, PathBuf) {
+    let chromium = find_program(&["chromium", "chromium-browser"]).unwrap_or_else(|| {
+        panic!("Chromium is not installed, so the web page cannot be tested: {INSTALL_HINT}")
+    });
+    let chromedriver = find_program(&["chromedriver"]).unwrap_or_else(|| {
+        panic!("chromedriver is not installed, so the web page cannot be tested: {INSTALL_HINT}")
+    });
+    (chromium, chromedriver)
 }
 
 impl Drop for Browser {
