@@ -163,6 +163,21 @@ impl TurnPlanner {
         Ok(decision)
     }
 
+    /// Called when a reply has ended: embeds now what the user's next turn will be read after
+    /// (the conversation plus this reply), so routing that turn only has to encode the turn.
+    pub fn prepare_next_turn(
+        &self,
+        messages: &[ChatMessage],
+        reply: &str,
+    ) -> Result<(), TurnError> {
+        let Some(manager) = &self.manager else {
+            return Ok(());
+        };
+        let reply = ChatMessage::new("assistant", reply);
+        let context = manager_context(messages.iter().chain(std::iter::once(&reply)));
+        Ok(manager.prepare_context(&context)?)
+    }
+
     fn retrieve(
         &self,
         settings: &SkillSettings,
@@ -178,22 +193,27 @@ impl TurnPlanner {
     }
 }
 
-/// The newest user turn and up to `MANAGER_CONTEXT_TURNS` messages before it (oldest first),
-/// leaving out the system message.
+/// The newest user turn and the context the manager reads it after, or `None` when the last
+/// message is not the user's.
 fn split_turn(messages: &[ChatMessage]) -> Option<(String, Vec<String>)> {
     let (last, earlier) = messages.split_last()?;
     if last.role != "user" {
         return None;
     }
-    let mut context: Vec<String> = earlier
-        .iter()
+    Some((last.content.clone(), manager_context(earlier.iter())))
+}
+
+/// Up to `MANAGER_CONTEXT_TURNS` of the latest messages (oldest first), leaving out the system
+/// message: what the manager reads the next user turn after.
+fn manager_context<'a>(messages: impl DoubleEndedIterator<Item = &'a ChatMessage>) -> Vec<String> {
+    let mut context: Vec<String> = messages
         .rev()
         .filter(|m| m.role != "system")
         .take(MANAGER_CONTEXT_TURNS)
         .map(|m| m.content.clone())
         .collect();
     context.reverse();
-    Some((last.content.clone(), context))
+    context
 }
 
 /// Request values win over the skill's defaults, which win over the engine's.
@@ -256,5 +276,25 @@ mod tests {
         assert_eq!(turn, "m5");
         assert_eq!(ctx, vec!["m2", "m3", "m4"]);
         assert!(split_turn(&msgs[..5]).is_none());
+    }
+
+    #[test]
+    fn the_context_prepared_after_a_reply_is_the_one_the_next_turn_is_read_after() {
+        let mut msgs = vec![
+            ChatMessage::new("system", "Be kind."),
+            ChatMessage::new("user", "I adopted a dog."),
+        ];
+        for (reply, next) in [("How lovely!", "Tell me more"), ("Sure.", "Why?")] {
+            let prepared =
+                manager_context(msgs.iter().chain([&ChatMessage::new("assistant", reply)]));
+            msgs.push(ChatMessage::new("assistant", reply));
+            msgs.push(ChatMessage::new("user", next));
+            let (_, read_after) = split_turn(&msgs).unwrap();
+            assert_eq!(prepared, read_after);
+        }
+        assert_eq!(
+            split_turn(&msgs).unwrap().1,
+            vec!["How lovely!", "Tell me more", "Sure."]
+        );
     }
 }

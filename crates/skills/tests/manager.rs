@@ -201,3 +201,26 @@ fn a_missing_manager_or_encoder_says_what_to_run() {
         .unwrap();
     assert!(e.to_string().contains("models/fetch.sh"), "{e}");
 }
+
+#[test]
+fn a_context_embedded_ahead_gives_the_same_decision_as_one_encoded_with_the_turn() {
+    let m = manager();
+    let context = ctx(&[
+        "My grandmother passed away last night and I can't stop crying.",
+        "I'm so sorry for your loss. That must hurt terribly.",
+    ]);
+    m.encoder().clear_cache();
+    let cold = m.route("Why?", &context, "chitchat").unwrap();
+    m.encoder().clear_cache();
+    m.prepare_context(&context).unwrap();
+    let prepared = m.route("Why?", &context, "chitchat").unwrap();
+    assert_eq!(cold.skill, prepared.skill);
+    for (skill, p) in &cold.probabilities {
+        let q = prepared.probabilities[skill];
+        assert!((p - q).abs() < 1e-5, "{skill}: {p} vs {q}");
+    }
+    // The embedding is the encoder's, not a stale one: another context changes the decision.
+    let other = ctx(&["What is the capital of Australia?", "Canberra."]);
+    m.prepare_context(&other).unwrap();
+    assert_eq!(m.route("Why?", &other, "chitchat").unwrap().skill, "knowledge");
+}

@@ -12,7 +12,8 @@ use adapterbot_engine::{Engine, Event, Generation};
 use adapterbot_skills::{PlannedTurn, RouteSource, TurnPlanner};
 
 use super::{
-    Admitted, Inbox, PlanSummary, ReplyDone, ReplyTimings, Shared, WorkerConfig, WorkerEvent,
+    Admitted, FinishedReply, Inbox, PlanSummary, ReplyDone, ReplyTimings, Shared, WorkerConfig,
+    WorkerEvent,
 };
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -28,6 +29,8 @@ struct Waiting {
 struct Slot<'e> {
     job: Box<Admitted>,
     generation: Generation<'e>,
+    /// The reply so far, handed on when it ends so the next turn's context can be prepared.
+    text: String,
     plan_ms: f64,
     started: Instant,
     first_token: Option<Instant>,
@@ -40,6 +43,7 @@ struct EngineLoop<'e> {
     shared: &'e Shared,
     metrics: &'e Metrics,
     config: WorkerConfig,
+    prepare: mpsc::SyncSender<FinishedReply>,
     waiting: VecDeque<Waiting>,
     active: Vec<Slot<'e>>,
     /// Set by a drain: when running work is ended.
@@ -53,6 +57,7 @@ pub(super) fn run(
     shared: &Shared,
     metrics: &Metrics,
     config: WorkerConfig,
+    prepare: mpsc::SyncSender<FinishedReply>,
 ) {
     let mut lp = EngineLoop {
         engine,
@@ -60,6 +65,7 @@ pub(super) fn run(
         shared,
         metrics,
         config,
+        prepare,
         waiting: VecDeque::new(),
         active: Vec::new(),
         deadline: None,
@@ -191,6 +197,7 @@ impl<'e> EngineLoop<'e> {
                     self.active.push(Slot {
                         job: w.job,
                         generation,
+                        text: String::new(),
                         plan_ms: w.plan_ms,
                         started: Instant::now(),
                         first_token: None,
@@ -224,6 +231,7 @@ impl<'e> EngineLoop<'e> {
         match next {
             Ok(Some(Ok(Event::Text { text }))) => {
                 self.note_token(slot, now);
+                slot.text.push_str(&text);
                 if slot.job.events.send(WorkerEvent::Token(text)).is_err() {
                     self.end(slot, "cancelled");
                     return false;
@@ -271,6 +279,7 @@ impl<'e> EngineLoop<'e> {
                 self.record_duration(total_ms);
                 self.end(slot, finish_outcome(finish_reason));
                 let _ = slot.job.events.send(WorkerEvent::Done(Box::new(done)));
+                self.prepare_next_turn(slot);
                 false
             }
             Ok(Some(Err(e))) => {
@@ -290,6 +299,17 @@ impl<'e> EngineLoop<'e> {
                 false
             }
         }
+    }
+
+    /// Hands the finished conversation to the preparing thread, which embeds the context of the
+    /// user's next turn while this thread decodes. Best effort: when that thread is behind, the
+    /// work is skipped and the next turn is routed with nothing cached.
+    fn prepare_next_turn(&self, slot: &mut Slot<'e>) {
+        let finished = FinishedReply {
+            messages: slot.job.request.messages.clone(),
+            reply: std::mem::take(&mut slot.text),
+        };
+        let _ = self.prepare.try_send(finished);
     }
 
     fn note_token(&self, slot: &mut Slot<'e>, now: Instant) {

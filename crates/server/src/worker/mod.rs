@@ -19,7 +19,7 @@ use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use adapterbot_engine::{Engine, FinishReason, Usage};
+use adapterbot_engine::{ChatMessage, Engine, FinishReason, Usage};
 use adapterbot_skills::{Passage, RouteDecision, TurnPlanner, TurnRequest};
 use serde::Serialize;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -94,6 +94,26 @@ enum Inbox {
     },
 }
 
+/// A reply that ended, with the conversation it answered.
+struct FinishedReply {
+    messages: Vec<ChatMessage>,
+    reply: String,
+}
+
+/// Replies waiting for their next turn's context to be prepared; more are skipped, not queued.
+const PREPARE_BACKLOG: usize = 8;
+
+/// The preparing thread: embeds each finished conversation's next-turn context (see
+/// `TurnPlanner::prepare_next_turn`) off the engine thread. Ends when the engine thread does.
+fn prepare_loop(planner: &RwLock<TurnPlanner>, finished: mpsc::Receiver<FinishedReply>) {
+    for f in finished {
+        let planner = planner.read().unwrap_or_else(|e| e.into_inner());
+        if let Err(e) = planner.prepare_next_turn(&f.messages, &f.reply) {
+            tracing::warn!(error = %e, "preparing the next turn's context failed");
+        }
+    }
+}
+
 /// State shared by the handle and the thread.
 struct Shared {
     draining: AtomicBool,
@@ -127,13 +147,20 @@ impl Worker {
             draining: AtomicBool::new(false),
             avg_request_ms: AtomicU64::new(0),
         });
+        let (prepare_tx, prepare_rx) = mpsc::sync_channel(PREPARE_BACKLOG);
+        {
+            let planner = planner.clone();
+            std::thread::Builder::new()
+                .name("adapterbot-prepare".into())
+                .spawn(move || prepare_loop(&planner, prepare_rx))?;
+        }
         let thread = {
             let shared = shared.clone();
             let metrics = metrics.clone();
             std::thread::Builder::new()
                 .name("adapterbot-engine".into())
                 .spawn(move || {
-                    engine_loop::run(&engine, &planner, rx, &shared, &metrics, config);
+                    engine_loop::run(&engine, &planner, rx, &shared, &metrics, config, prepare_tx);
                 })?
         };
         Ok(Self {

@@ -2,12 +2,15 @@
 //! candle-transformers' `BertModel`, mean-pooled over real tokens and L2-normalised, as the model
 //! was trained to be used.
 
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use adapterbot_engine::Device;
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
+use lru::LruCache;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::ManagerError;
@@ -16,12 +19,18 @@ use super::ManagerError;
 /// gist, and attention cost grows with the square of the length).
 const MAX_TOKENS: usize = 128;
 
+/// Texts whose embeddings are kept (1.5 KB each). In a conversation the context a turn is read
+/// after was known when the previous reply ended, so it can be embedded then and found here.
+const CACHE_ENTRIES: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
+
 pub struct SentenceEncoder {
     model: BertModel,
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
     dir: PathBuf,
+    /// text → its `[1, dim]` embedding, least recently used dropped first.
+    cache: Mutex<LruCache<String, Tensor>>,
 }
 
 fn model_err(what: &str, dir: &Path, e: impl std::fmt::Display) -> ManagerError {
@@ -70,6 +79,7 @@ impl SentenceEncoder {
             device: device.clone(),
             dim: config.hidden_size,
             dir: dir.to_path_buf(),
+            cache: Mutex::new(LruCache::new(CACHE_ENTRIES)),
         })
     }
 
@@ -80,6 +90,28 @@ impl SentenceEncoder {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The `[1, dim]` embedding of one text, from the cache when it was embedded before. The
+    /// text is encoded alone, so no padding is computed for it.
+    pub fn embed_cached(&self, text: &str) -> Result<Tensor, ManagerError> {
+        if let Some(t) = self.lock_cache().get(text) {
+            return Ok(t.clone());
+        }
+        // Encoded outside the lock: two threads may both encode a new text, which is harmless.
+        let embedding = self.embed(&[text])?;
+        self.lock_cache().put(text.to_string(), embedding.clone());
+        Ok(embedding)
+    }
+
+    /// Forgets every cached embedding (for measuring the encoder itself).
+    pub fn clear_cache(&self) {
+        self.lock_cache().clear();
+    }
+
+    fn lock_cache(&self) -> std::sync::MutexGuard<'_, LruCache<String, Tensor>> {
+        // A panic while holding the lock cannot leave the cache half-written: put/get are atomic.
+        self.cache.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// One unit-length embedding per text, as a `[texts.len(), dim]` tensor. An empty slice gives

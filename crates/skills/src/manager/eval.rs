@@ -36,9 +36,14 @@ pub struct ManagerEval {
     /// Share of turns below the confidence threshold (they would go to the default skill).
     pub fallback_rate: f64,
     pub threshold: f32,
-    /// Time to route one turn (encoder + head), one turn at a time as in serving.
+    /// Time to route one turn as the server does: its context was embedded when the previous
+    /// reply ended (`prepare_context`), so only the turn itself is encoded, then the head runs.
     pub median_ms: f64,
     pub p90_ms: f64,
+    /// Time to route one turn with nothing cached: the turn and its context both encoded (the
+    /// first turn after a restart, or a client that rewrote the history).
+    pub cold_median_ms: f64,
+    pub cold_p90_ms: f64,
     pub mistakes: Vec<Mistake>,
 }
 
@@ -51,6 +56,7 @@ pub fn evaluate(
     let k = skills.len();
     let mut confusion = vec![vec![0usize; k]; k];
     let mut times = Vec::with_capacity(rows.len());
+    let mut cold_times = Vec::with_capacity(rows.len());
     let mut mistakes = Vec::new();
     let mut fallbacks = 0;
     let mut correct = 0;
@@ -61,6 +67,12 @@ pub fn evaluate(
                 r.text, r.skill
             )));
         };
+        // Each turn routed twice with the cache emptied: once with nothing known, once with the
+        // context prepared ahead as in serving. The features, so the decision, are the same.
+        manager.encoder().clear_cache();
+        cold_times.push(manager.route(&r.text, &r.context, "")?.elapsed_ms);
+        manager.encoder().clear_cache();
+        manager.prepare_context(&r.context)?;
         // An empty default: a fallback shows as "" so it can be told apart from a real choice.
         let d = manager.route(&r.text, &r.context, "")?;
         times.push(d.elapsed_ms);
@@ -103,6 +115,7 @@ pub fn evaluate(
         })
         .collect();
     times.sort_by(f64::total_cmp);
+    cold_times.sort_by(f64::total_cmp);
     let n = rows.len().max(1) as f64;
     Ok(ManagerEval {
         turns: rows.len(),
@@ -114,6 +127,8 @@ pub fn evaluate(
         threshold: manager.config().threshold,
         median_ms: percentile(&times, 0.5),
         p90_ms: percentile(&times, 0.9),
+        cold_median_ms: percentile(&cold_times, 0.5),
+        cold_p90_ms: percentile(&cold_times, 0.9),
         mistakes,
     })
 }

@@ -128,6 +128,16 @@ impl DialogueManager {
         &self.encoder
     }
 
+    /// Embeds `context` (oldest first) ahead of time, so that a turn read after it later only
+    /// needs its own text encoded. The server calls this when a reply ends, with the messages
+    /// the user's next turn will be read after.
+    pub fn prepare_context(&self, context: &[String]) -> Result<(), ManagerError> {
+        if let Some(text) = context_text(context) {
+            self.encoder.embed_cached(&text)?;
+        }
+        Ok(())
+    }
+
     pub fn set_threshold(&mut self, threshold: f32) {
         self.config.threshold = threshold;
     }
@@ -141,7 +151,13 @@ impl DialogueManager {
         default_skill: &str,
     ) -> Result<RouteDecision, ManagerError> {
         let start = Instant::now();
-        let features = turn_features(&self.encoder, &[(turn, context)])?;
+        let err = |e: candle_core::Error| ManagerError::Model(e.to_string());
+        let turn_emb = self.encoder.embed_cached(turn)?;
+        let ctx_emb = match context_text(context) {
+            Some(text) => self.encoder.embed_cached(&text)?,
+            None => turn_emb.zeros_like().map_err(err)?,
+        };
+        let features = assemble_features(&turn_emb, &ctx_emb, &[turn])?;
         let probs: Vec<f32> = self
             .head
             .probabilities(&features)?
@@ -185,14 +201,17 @@ pub fn turn_features(
     turns: &[(&str, &[String])],
 ) -> Result<Tensor, ManagerError> {
     let err = |e: candle_core::Error| ManagerError::Model(e.to_string());
-    let joined: Vec<String> = turns.iter().map(|(_, c)| c.join("\n")).collect();
+    let joined: Vec<String> = turns
+        .iter()
+        .map(|(_, c)| context_text(c).unwrap_or_default())
+        .collect();
     let with_ctx: Vec<usize> = (0..turns.len())
         .filter(|&i| !joined[i].is_empty())
         .collect();
     // One encoder pass for turns and contexts together: one call costs less than two.
-    let mut texts: Vec<&str> = turns.iter().map(|(t, _)| *t).collect();
-    texts.extend(with_ctx.iter().map(|&i| joined[i].as_str()));
-    let all = encoder.embed(&texts)?;
+    let mut inputs: Vec<&str> = turns.iter().map(|(t, _)| *t).collect();
+    inputs.extend(with_ctx.iter().map(|&i| joined[i].as_str()));
+    let all = encoder.embed(&inputs)?;
     let turn_emb = all.narrow(0, 0, turns.len()).map_err(err)?;
     let ctx_emb = all.narrow(0, turns.len(), with_ctx.len()).map_err(err)?;
     let dim = encoder.dim();
@@ -208,9 +227,26 @@ pub fn turn_features(
         }
     }
     let ctx = Tensor::cat(&ctx_rows, 0).map_err(err)?;
+    let texts: Vec<&str> = turns.iter().map(|(t, _)| *t).collect();
+    assemble_features(&turn_emb, &ctx, &texts)
+}
+
+/// The context as the encoder reads it: its messages joined into one text; `None` when empty.
+fn context_text(context: &[String]) -> Option<String> {
+    let joined = context.join("\n");
+    (!joined.is_empty()).then_some(joined)
+}
+
+/// `[turn embedding | context embedding | word features]` per row.
+fn assemble_features(
+    turn_emb: &Tensor,
+    ctx_emb: &Tensor,
+    turns: &[&str],
+) -> Result<Tensor, ManagerError> {
+    let err = |e: candle_core::Error| ManagerError::Model(e.to_string());
     let words: Vec<f32> = turns
         .iter()
-        .flat_map(|(t, _)| lexical::lexical_features(t))
+        .flat_map(|t| lexical::lexical_features(t))
         .collect();
     let words = Tensor::from_vec(
         words,
@@ -218,5 +254,5 @@ pub fn turn_features(
         turn_emb.device(),
     )
     .map_err(err)?;
-    Tensor::cat(&[&turn_emb, &ctx, &words], 1).map_err(err)
+    Tensor::cat(&[turn_emb, ctx_emb, &words], 1).map_err(err)
 }
