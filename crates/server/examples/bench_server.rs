@@ -115,6 +115,47 @@ fn engine_alone(engine: &Engine, planner: &TurnPlanner, max_tokens: usize) -> Sa
     sample(start, &times, tokens)
 }
 
+/// The engine alone with `n` replies interleaved token by token on this thread, as the server's
+/// engine thread does: per-stream samples and tokens/s in all.
+fn engine_interleaved(
+    engine: &Engine,
+    planner: &TurnPlanner,
+    max_tokens: usize,
+    n: usize,
+) -> (Vec<Sample>, f64) {
+    let start = Instant::now();
+    let mut gens = Vec::new();
+    for _ in 0..n {
+        let turn = planner.plan(engine, &request(max_tokens)).unwrap();
+        gens.push(Some(
+            engine
+                .generate_shared(turn.prompt.ids, turn.sampling, turn.adapter)
+                .unwrap(),
+        ));
+    }
+    let mut times = vec![Vec::new(); n];
+    let mut tokens = vec![0; n];
+    while gens.iter().any(Option::is_some) {
+        for (i, slot) in gens.iter_mut().enumerate() {
+            let Some(g) = slot else { continue };
+            match g.next() {
+                Some(Ok(Event::Text { .. })) => times[i].push(Instant::now()),
+                Some(Ok(Event::Done { usage, .. })) => {
+                    tokens[i] = usage.completion_tokens;
+                    *slot = None;
+                }
+                Some(Err(e)) => panic!("{e}"),
+                None => *slot = None,
+            }
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let samples = (0..n)
+        .map(|i| sample(start, &times[i], tokens[i]))
+        .collect();
+    (samples, tokens.iter().sum::<usize>() as f64 / wall)
+}
+
 /// One request through the API, timed at the client.
 async fn through_api(client: &reqwest::Client, url: &str, max_tokens: usize) -> Sample {
     let body = json!({"messages": [{"role": "user", "content": TURN}], "skill": "chitchat",
@@ -198,10 +239,19 @@ async fn main() {
         api.push(through_api(&client, &url, a.max_tokens).await);
     }
 
-    // Four clients at once (interleaved on the engine thread).
+    // Four clients at once (interleaved on the engine thread), alternating with four replies
+    // interleaved on the engine alone.
     let mut per_stream = Vec::new();
     let mut aggregate = Vec::new();
+    let (mut eng4, mut eng4_total) = (Vec::new(), Vec::new());
     for _ in 0..a.runs {
+        let (e, p, n) = (engine.clone(), direct_planner.clone(), a.max_tokens);
+        let (samples, total) =
+            tokio::task::spawn_blocking(move || engine_interleaved(&e, &p, n, 4))
+                .await
+                .unwrap();
+        eng4.extend(samples);
+        eng4_total.push(total);
         let started = Instant::now();
         let samples =
             futures::future::join_all((0..4).map(|_| through_api(&client, &url, a.max_tokens)))
@@ -219,6 +269,7 @@ async fn main() {
     let (a_ttft, a_tps) = (ttft(&api), tps(&api));
     let (c_ttft, c_tps) = (ttft(&per_stream), tps(&per_stream));
     let agg = median(aggregate);
+    let (e4_ttft, e4_tps, e4_total) = (ttft(&eng4), tps(&eng4), median(eng4_total));
     let threads = std::env::var("CANDLE_NUM_THREADS").unwrap_or_else(|_| "all".into());
     println!(
         "server bench: {} runs, {} tokens max (reply: {} tokens), model threads: {threads}",
@@ -235,13 +286,16 @@ async fn main() {
         a_tps / e_tps
     );
     println!(
-        "| API, 4 clients | {c_ttft:.1} | {c_tps:.1} | {:.3} / {:.3} |",
-        c_ttft / e_ttft,
-        c_tps / e_tps
+        "| engine alone, 4 interleaved | {e4_ttft:.1} | {e4_tps:.1} | 1.00 / 1.00 (base for 4) |"
     );
     println!(
-        "4 clients: {agg:.1} tokens/s in all ({:.3} × one stream on the engine alone)",
-        agg / e_tps
+        "| API, 4 clients | {c_ttft:.1} | {c_tps:.1} | {:.3} / {:.3} (vs 4 interleaved) |",
+        c_ttft / e4_ttft,
+        c_tps / e4_tps
+    );
+    println!(
+        "4 streams, tokens/s in all: engine alone {e4_total:.1}, API {agg:.1} ({:.3}×); one stream on the engine alone: {e_tps:.1}",
+        agg / e4_total
     );
     if a.json {
         println!(
@@ -250,6 +304,7 @@ async fn main() {
                 "runs": a.runs, "max_tokens": a.max_tokens, "reply_tokens": eng[0].tokens,
                 "engine": {"ttft_ms": e_ttft, "tokens_per_s": e_tps},
                 "api_1": {"ttft_ms": a_ttft, "tokens_per_s": a_tps},
+                "engine_4": {"ttft_ms": e4_ttft, "tokens_per_s_per_stream": e4_tps, "tokens_per_s_total": e4_total},
                 "api_4": {"ttft_ms": c_ttft, "tokens_per_s_per_stream": c_tps, "tokens_per_s_total": agg},
             })
         );
