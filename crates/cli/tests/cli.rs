@@ -209,6 +209,89 @@ fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
 }
 
 #[test]
+fn sighup_reloads_the_skills_folder_without_a_restart() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let dir = tempfile::tempdir().unwrap();
+    let skills = dir.path().join("skills");
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/skills");
+    for entry in std::fs::read_dir(&shipped).unwrap() {
+        let from = entry.unwrap().path();
+        let to = skills.join(from.file_name().unwrap());
+        std::fs::create_dir_all(&to).unwrap();
+        // The skill's settings only: the test is about the folder being read again.
+        std::fs::copy(from.join("skill.json"), to.join("skill.json")).unwrap();
+    }
+    let m = model();
+    let none = dir.path().join("none");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adapterbot"))
+        .args(["serve", "--port", "0", "--model", m.to_str().unwrap()])
+        .arg("--skills-dir")
+        .arg(&skills)
+        .arg("--manager-dir")
+        .arg(&none)
+        .arg("--knowledge-dir")
+        .arg(&none)
+        .env("ADAPTERBOT_THREADS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let ready = lines.next().unwrap().unwrap();
+    assert!(ready.starts_with("Ready: open http://"), "{ready}");
+    let served = |id: &str| {
+        adapterbot(&[
+            "healthcheck",
+            "--url",
+            &format!("{url}v1/models/{id}"),
+            "--timeout",
+            "5",
+        ])
+        .status
+        .success()
+    };
+    assert!(served("chitchat"));
+    assert!(!served("jokes"));
+
+    std::fs::create_dir_all(skills.join("jokes")).unwrap();
+    std::fs::write(
+        skills.join("jokes/skill.json"),
+        r#"{"id": "jokes", "title": "Jokes"}"#,
+    )
+    .unwrap();
+    let pid = child.id().to_string();
+    let signal = |sig: &str| {
+        assert!(Command::new("kill")
+            .args([sig, &pid])
+            .status()
+            .unwrap()
+            .success())
+    };
+    signal("-HUP");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !served("jokes") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the new skill is not served 30 s after SIGHUP"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(served("chitchat"), "the other skills are still served");
+
+    signal("-TERM");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exits cleanly on SIGTERM: {status}");
+}
+
+#[test]
 fn serve_help_lists_every_flag_with_its_variable() {
     let out = adapterbot(&["serve", "--help"]);
     assert!(out.status.success());

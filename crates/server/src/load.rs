@@ -1,7 +1,8 @@
 //! Loading what the server serves: the backbone, the skills, and — when they are there — the
 //! dialogue manager and the knowledge store. A missing manager or knowledge index is a warning
 //! (`auto` then answers with the default skill; `knowledge` answers without passages), a missing
-//! model or default skill is an error.
+//! model or default skill is an error. `reload` reads the skills, the manager and the index
+//! again for a server that is running (on SIGHUP), keeping the backbone.
 
 use std::sync::Arc;
 
@@ -12,10 +13,27 @@ use adapterbot_skills::{SkillRegistry, TurnPlanner};
 use anyhow::Context;
 
 use crate::config::LoadSpec;
+use crate::state::Loaded;
 
 pub fn load(spec: &LoadSpec) -> anyhow::Result<(Arc<Engine>, TurnPlanner)> {
     let engine = Engine::load(&spec.model, &spec.load_options)
         .with_context(|| format!("loading the model {}", spec.model.display()))?;
+    let planner = load_planner(spec, &engine)?;
+    Ok((Arc::new(engine), planner))
+}
+
+/// Reads the skills, the manager and the knowledge index again and swaps them in; turns
+/// already planned keep what they were planned with. On an error nothing changes.
+pub fn reload(spec: &LoadSpec, loaded: &Loaded) -> anyhow::Result<()> {
+    // Loaded outside the lock: requests go on being planned with the old skills meanwhile.
+    let planner = load_planner(spec, &loaded.engine)?;
+    *loaded.planner.write().unwrap_or_else(|e| e.into_inner()) = planner;
+    tracing::info!("skills, manager and knowledge reloaded");
+    Ok(())
+}
+
+/// Everything a turn is planned with, for this backbone.
+fn load_planner(spec: &LoadSpec, engine: &Engine) -> anyhow::Result<TurnPlanner> {
     let (registry, problems) = SkillRegistry::load_dir(&spec.skills_dir, engine.backbone())
         .with_context(|| format!("reading the skills in {}", spec.skills_dir.display()))?;
     for p in &problems {
@@ -64,11 +82,10 @@ pub fn load(spec: &LoadSpec) -> anyhow::Result<(Arc<Engine>, TurnPlanner)> {
         knowledge = knowledge.is_some(),
         "skills loaded"
     );
-    let planner = TurnPlanner {
+    Ok(TurnPlanner {
         registry,
         manager,
         knowledge,
         default_skill: spec.default_skill.clone(),
-    };
-    Ok((Arc::new(engine), planner))
+    })
 }

@@ -95,6 +95,7 @@ async fn run_async(config: ServeConfig) -> anyhow::Result<()> {
             }
         })
     };
+    let reloader = tokio::spawn(reload_on_hangup(state.clone(), config.load.clone()));
     let load_error = std::sync::Arc::new(std::sync::Mutex::new(None));
     let shutdown = {
         let load_error = load_error.clone();
@@ -109,10 +110,45 @@ async fn run_async(config: ServeConfig) -> anyhow::Result<()> {
     };
     serve(listener, state, shutdown).await?;
     loader.abort();
+    reloader.abort();
     if let Some(e) = load_error.lock().unwrap_or_else(|p| p.into_inner()).take() {
         return Err(e);
     }
     Ok(())
+}
+
+/// SIGHUP reads the skills folder, the manager and the knowledge index again, so a skill added
+/// with `adapterbot skill add` is served without a restart (the backbone stays loaded).
+async fn reload_on_hangup(state: AppState, spec: crate::config::LoadSpec) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP: skills reload only on a restart");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            let state = state.clone();
+            let spec = spec.clone();
+            let done = tokio::task::spawn_blocking(move || match state.loaded() {
+                Some(loaded) => crate::load::reload(&spec, loaded),
+                None => Err(anyhow::anyhow!("the model is still loading")),
+            })
+            .await;
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::error!(error = %format!("{e:#}"), "reload refused; serving as before")
+                }
+                Err(e) => tracing::error!(error = %e, "reload failed; serving as before"),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (state, spec);
+        std::future::pending::<()>().await;
+    }
 }
 
 /// The address to open: a wildcard bind is reachable on localhost.

@@ -222,5 +222,8 @@ fn a_context_embedded_ahead_gives_the_same_decision_as_one_encoded_with_the_turn
     // The embedding is the encoder's, not a stale one: another context changes the decision.
     let other = ctx(&["What is the capital of Australia?", "Canberra."]);
     m.prepare_context(&other).unwrap();
-    assert_eq!(m.route("Why?", &other, "chitchat").unwrap().skill, "knowledge");
+    assert_eq!(
+        m.route("Why?", &other, "chitchat").unwrap().skill,
+        "knowledge"
+    );
 }
