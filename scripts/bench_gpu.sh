@@ -18,8 +18,10 @@
 #     the CUDA libraries it loads in DIR/lib (about 750 MB, mostly cuBLAS);
 #   - an NVIDIA driver of release 580 or newer (CUDA 13.0) and `nvidia-smi`;
 #   - the model: BENCH_MODEL, default models/SmolLM2-135M-Instruct.Q4_1.gguf (98 MB, models/fetch.sh);
-#   - for the PyTorch rows: a python3 (BENCH_PYTHON) with torch (CUDA build), transformers and
-#     gguf; without them those rows are skipped and the reason is printed.
+#   - for the PyTorch rows: a python3 (BENCH_PYTHON) with torch (CUDA build), transformers,
+#     accelerate and gguf (transformers needs the last two to read a GGUF file); without them
+#     those rows are skipped and the reason is printed. PyTorch's CUDA 13 wheels also bring the
+#     CUDA libraries the binary needs: when they are missing, nvidia/cu13/lib there is used.
 # Settings: BENCH_SEQUENCES (default "1 8"), BENCH_TORCH_DTYPES (default "float32 bfloat16"),
 # BENCH_DEVICE (default cuda; `cpu` dry-runs the whole script on a machine without a GPU, any
 # build of the binary, both sides of every comparison on the CPU).
@@ -87,7 +89,7 @@ for s in $sequences; do
 done
 ids=$(python3 -c 'import json,sys; print(",".join(map(str, json.load(open(sys.argv[1]))["prompt_ids"])))' "$out/gpu-q8_0-1.json")
 torch_note=""
-if "$python" -c "import torch, transformers, gguf; assert '$device' == 'cpu' or torch.cuda.is_available(), 'torch sees no GPU'" 2>"$out/torch-import.log"; then
+if "$python" -c "import torch, transformers, accelerate, gguf; assert '$device' == 'cpu' or torch.cuda.is_available(), 'torch sees no GPU'" 2>"$out/torch-import.log"; then
   for s in $sequences; do
     for d in $dtypes; do
       "$python" scripts/gpu/bench_torch.py "$model" --prompt-ids "$ids" --max-tokens "$tokens" \
@@ -97,7 +99,7 @@ if "$python" -c "import torch, transformers, gguf; assert '$device' == 'cpu' or 
     done
   done
 else
-  torch_note="PyTorch rows skipped: $python ($("$python" --version 2>&1)) cannot run them ($(tail -n 1 "$out/torch-import.log")); install torch (CUDA), transformers and gguf, or set BENCH_PYTHON"
+  torch_note="PyTorch rows skipped: $python ($("$python" --version 2>&1)) cannot run them ($(tail -n 1 "$out/torch-import.log")); install torch (CUDA), transformers, accelerate and gguf, or set BENCH_PYTHON"
 fi
 
 python3 - "$out" "$sequences" "$dtypes" "$torch_note" "$device" <<'PY'

@@ -13,7 +13,8 @@ random weights with std 0.01) alternate; medians are reported.
     python3 scripts/gpu/bench_torch.py MODEL.gguf --prompt-ids 1,2,3 [--max-tokens 128]
         [--runs 3] [--sequences 1] [--dtype float32|bfloat16|float16] [--device cuda] [--json]
 
-Needs torch, transformers and gguf (`pip install torch transformers gguf`); nothing is
+Needs torch, transformers, accelerate and gguf (`pip install torch transformers accelerate gguf`;
+checked with torch 2.15.0, transformers 5.23.0, accelerate 1.15.0, gguf 0.19.0); nothing is
 downloaded (HF_HUB_OFFLINE is set).
 """
 import argparse
@@ -132,7 +133,7 @@ def main():
         import transformers
     except ImportError as e:
         sys.exit(f"error: the PyTorch baseline needs torch and transformers ({e}); "
-                 "install them with pip (and gguf for a .gguf model)")
+                 "install them with pip (and accelerate and gguf for a .gguf model)")
     if torch.device(a.device).type == "cuda" and not torch.cuda.is_available():
         sys.exit("error: this torch sees no CUDA GPU (a CPU-only build, or no driver)")
     ids = [int(t) for t in a.prompt_ids.split(",") if t.strip()]

@@ -106,7 +106,8 @@ impl DeviceChoice {
                     Ok(device)
                 }
                 Err(e) => {
-                    tracing::info!("device: CPU (auto: no usable GPU: {e})");
+                    // A CUDA build that ends up on the CPU is worth a warning: it is much slower.
+                    tracing::warn!("device: CPU (auto: no usable GPU: {e})");
                     Ok(Device::Cpu)
                 }
             },
