@@ -73,6 +73,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   rm -rf "$root.partial" "$root"
   "$python" -m pip install --quiet --no-deps --no-index --find-links "$cuda_dir/wheels" \
     --require-hashes -r "$requirements" --target "$root.partial" --disable-pip-version-check \
+    --root-user-action=ignore \
     || die "pip could not unpack the CUDA wheels"
   c=$root.partial/nvidia/cu13
   # nvcc.profile looks for headers and libraries under targets/x86_64-linux, as in NVIDIA's
