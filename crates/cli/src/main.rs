@@ -49,10 +49,13 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     set_threads(cli.threads);
-    // The server logs its requests; the other commands only say when something is wrong.
+    // The server logs its requests; the other commands only say when something is wrong, and
+    // every command says which device the model runs on.
     let default_filter = match cli.command {
-        Command::Serve(_) => "warn,adapterbot_server=info,tower_http=info",
-        _ => "warn",
+        Command::Serve(_) => {
+            "warn,adapterbot_server=info,tower_http=info,adapterbot_engine::device=info"
+        }
+        _ => "warn,adapterbot_engine::device=info",
     };
     init_logging(cli.log_json, default_filter);
     match cli.command {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use adapterbot_engine::{Adapter, Engine, LoadOptions, WeightMode};
+use adapterbot_engine::{Adapter, DeviceChoice, Engine, LoadOptions, WeightMode};
 use adapterbot_skills::{SkillRegistry, SkillSettings};
 use anyhow::Context;
 
@@ -22,6 +22,10 @@ pub struct ModelArgs {
     /// Use less memory (no second, repacked copy of the weights) at the cost of speed.
     #[arg(long, env = "ADAPTERBOT_COMPACT")]
     pub compact: bool,
+    /// Where the backbone and its adapters run: auto (a CUDA GPU when this binary was built
+    /// with CUDA and one works, else the CPU), cpu, cuda or cuda:N.
+    #[arg(long, env = "ADAPTERBOT_DEVICE", default_value = "auto")]
+    pub device: DeviceChoice,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -38,17 +42,18 @@ pub struct AdapterArgs {
 }
 
 impl ModelArgs {
-    pub fn load_options(&self) -> LoadOptions {
-        LoadOptions {
+    /// The load options, with the device opened (it says which one it chose).
+    pub fn load_options(&self) -> anyhow::Result<LoadOptions> {
+        Ok(LoadOptions {
+            device: self.device.open()?,
             weights: self.weights,
             max_context: self.max_context,
             compact: self.compact,
-            ..LoadOptions::default()
-        }
+        })
     }
 
     pub fn load(&self) -> anyhow::Result<Engine> {
-        Ok(Engine::load(&self.model, &self.load_options())?)
+        Ok(Engine::load(&self.model, &self.load_options()?)?)
     }
 }
 

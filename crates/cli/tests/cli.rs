@@ -44,6 +44,13 @@ fn generate_streams_the_greedy_reply() {
         "{}",
         text(&out.stdout)
     );
+    // `auto` says which device it chose; a build without CUDA always runs on the CPU.
+    #[cfg(not(feature = "cuda"))]
+    assert!(
+        text(&out.stderr).contains("device: CPU (auto"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -124,6 +131,36 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         let err = text(&out.stderr);
         assert!(err.contains(field) && !err.contains("panicked"), "{err}");
     }
+
+    let generate_on = |device: &str| {
+        adapterbot(&[
+            "generate",
+            "--model",
+            m.to_str().unwrap(),
+            "--prompt",
+            "hi",
+            "--device",
+            device,
+        ])
+    };
+    let out = generate_on("tpu:0");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("`tpu:0`") && err.contains("auto, cpu, cuda or cuda:N"),
+        "{err}"
+    );
+    #[cfg(not(feature = "cuda"))]
+    for device in ["cuda", "cuda:1"] {
+        let out = generate_on(device);
+        assert!(!out.status.success());
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("--features cuda") && err.contains("scripts/build_cuda.sh"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
 
 #[test]
@@ -142,6 +179,7 @@ fn bench_prints_a_json_report() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    let first = report.clone();
     for key in [
         "prefill_tok_s",
         "decode_tok_s",
@@ -155,6 +193,39 @@ fn bench_prints_a_json_report() {
         );
     }
     assert_eq!(report["prompt_tokens"], 45);
+    assert_eq!(report["prompt_ids"].as_array().unwrap().len(), 45);
+    assert_eq!(report["greedy_tokens"].as_array().unwrap().len(), 4);
+    assert_eq!(report["adapter_greedy_tokens"].as_array().unwrap().len(), 4);
+    assert_eq!(report["sequences"], 1);
+    #[cfg(not(feature = "cuda"))]
+    assert_eq!(report["device"], "cpu");
+
+    // Several sequences at once: interleaved, speeds summed over them.
+    let out = adapterbot(&[
+        "bench",
+        "--model",
+        m.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--max-tokens",
+        "3",
+        "--runs",
+        "1",
+        "--sequences",
+        "3",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(report["sequences"], 3);
+    assert_eq!(report["device"], "cpu");
+    // The first tokens do not depend on how many sequences share the engine.
+    assert_eq!(
+        report["greedy_tokens"].as_array().unwrap()[..],
+        first["greedy_tokens"].as_array().unwrap()[..3]
+    );
+    assert!(report["decode_tok_s"].as_f64().is_some_and(|v| v > 0.0));
 }
 
 #[test]

@@ -44,6 +44,12 @@ pub enum EngineError {
     #[error("invalid sampling parameter: {0}")]
     InvalidSampling(String),
 
+    #[error("this binary was built without CUDA; build it with `--features cuda` (scripts/build_cuda.sh does it all, see docs/gpu.md) or use --device cpu")]
+    CudaNotCompiled,
+
+    #[error("CUDA GPU {index} cannot be used: {reason}; check `nvidia-smi`, the driver version (docs/gpu.md) and CUDA_VISIBLE_DEVICES, or use --device cpu")]
+    CudaUnavailable { index: usize, reason: String },
+
     #[error("I/O error on {path}: {source}")]
     Io {
         path: PathBuf,

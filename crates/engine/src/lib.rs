@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod backbone;
 pub mod chat_template;
 pub mod config;
+pub mod device;
 mod engine;
 pub mod error;
 pub mod fsutil;
@@ -22,6 +23,7 @@ pub use adapter::{Adapter, AdapterBank, AdapterInit, AdapterManifest, DEFAULT_BO
 pub use backbone::{Backbone, BlockHook};
 pub use chat_template::{ChatMessage, ChatTemplate};
 pub use config::LlamaConfig;
+pub use device::{cuda_compiled, device_name, DeviceChoice, DeviceParseError};
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use generate::{Event, FinishReason, Generation, Timings, Usage};

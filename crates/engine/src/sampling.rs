@@ -1,7 +1,7 @@
 //! Choosing the next token from the logits: greedy, temperature, top-k, top-p, repetition
 //! penalty, all seeded. Sampling itself is candle-transformers' `LogitsProcessor`.
 
-use candle_core::Tensor;
+use candle_core::{Device, Tensor};
 use candle_transformers::generation::{LogitsProcessor, Sampling};
 use serde::{Deserialize, Serialize};
 
@@ -103,8 +103,16 @@ impl Sampler {
         })
     }
 
-    /// `logits`: `[vocab]` f32; `history`: every token so far (prompt and reply).
+    /// `logits`: `[vocab]` f32 on any device; `history`: every token so far (prompt and reply).
+    /// Sampling runs on the host: the logits of a GPU backbone are copied over once per token.
     pub fn sample(&mut self, logits: &Tensor, history: &[u32]) -> Result<u32> {
+        let host;
+        let logits = if logits.device().is_cpu() {
+            logits
+        } else {
+            host = logits.to_device(&Device::Cpu)?;
+            &host
+        };
         let logits = if self.penalty != 1.0 {
             let recent = &history[history.len().saturating_sub(PENALTY_WINDOW)..];
             candle_transformers::utils::apply_repeat_penalty(logits, self.penalty, recent)?
@@ -118,7 +126,6 @@ impl Sampler {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use candle_core::Device;
 
     fn logits() -> Tensor {
         Tensor::new(&[0.1f32, 3.0, 2.9, -1.0, 0.5], &Device::Cpu).unwrap()

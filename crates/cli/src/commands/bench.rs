@@ -1,10 +1,14 @@
 //! `adapterbot bench`: prefill and decode speed with no adapter and with an adapter, the
 //! adapter's overhead, and peak memory. Runs alternate between the two so that a noisy machine
 //! hurts both alike; medians are reported.
+//!
+//! With `--sequences N`, N copies of the prompt are generated at once the way the server does it:
+//! interleaved token by token on one thread, each sequence with its own KV cache (the engine has
+//! no batched forward pass). The speeds are then totals over the N sequences.
 
 use std::time::Instant;
 
-use adapterbot_engine::{Adapter, AdapterInit, BlockHook, Engine, DEFAULT_BOTTLENECK};
+use adapterbot_engine::{device_name, Adapter, AdapterInit, BlockHook, Engine, DEFAULT_BOTTLENECK};
 use serde::Serialize;
 
 use crate::model_args::ModelArgs;
@@ -28,6 +32,10 @@ pub struct Args {
     /// Raw prompt text (default: the chat-formatted reference turn).
     #[arg(long)]
     pub prompt: Option<String>,
+    /// Sequences generated at once, interleaved token by token (as the server does); speeds
+    /// are summed over them.
+    #[arg(long, default_value_t = 1)]
+    pub sequences: usize,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -37,10 +45,14 @@ pub struct Args {
 struct Report {
     engine: &'static str,
     model: String,
+    /// `cpu` or `cuda:N`.
+    device: String,
     weights: String,
     threads: usize,
     prompt_tokens: usize,
     decode_tokens: usize,
+    /// Sequences generated at once (interleaved); the tok/s figures are their sum.
+    sequences: usize,
     runs: usize,
     prefill_tok_s: f64,
     decode_tok_s: f64,
@@ -52,12 +64,17 @@ struct Report {
     /// the transient buffers of converting the weights at load).
     rss_after_load_mb: f64,
     peak_rss_mb: f64,
+    /// The prompt's token ids, and the greedy tokens of the first timed run without and with
+    /// the adapter: what scripts/bench_gpu.sh compares across devices and engines.
+    prompt_ids: Vec<u32>,
+    greedy_tokens: Vec<u32>,
+    adapter_greedy_tokens: Vec<u32>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     anyhow::ensure!(
-        args.max_tokens >= 2 && args.runs >= 1,
-        "need --max-tokens ≥ 2 and --runs ≥ 1"
+        args.max_tokens >= 2 && args.runs >= 1 && args.sequences >= 1,
+        "need --max-tokens ≥ 2, --runs ≥ 1 and --sequences ≥ 1"
     );
     let engine = args.model.load()?;
     let rss_after_load_mb = proc_status_mb("VmRSS:");
@@ -76,15 +93,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         AdapterInit::Random { seed: 1, std: 0.01 },
         backbone.device(),
     )?;
-    // Warm-up: first touches of the weights and allocator.
-    time_run(&engine, &prompt, 8, None)?;
+    // Warm-up: first touches of the weights and allocator (and, on a GPU, kernel loading).
+    time_run(&engine, &prompt, 8, args.sequences, None)?;
+    time_run(&engine, &prompt, 8, args.sequences, Some(&adapter))?;
 
     let (mut plain, mut with) = (Vec::new(), Vec::new());
     for _ in 0..args.runs {
-        plain.push(time_run(&engine, &prompt, args.max_tokens, None)?);
-        with.push(time_run(&engine, &prompt, args.max_tokens, Some(&adapter))?);
+        plain.push(time_run(
+            &engine,
+            &prompt,
+            args.max_tokens,
+            args.sequences,
+            None,
+        )?);
+        with.push(time_run(
+            &engine,
+            &prompt,
+            args.max_tokens,
+            args.sequences,
+            Some(&adapter),
+        )?);
     }
-    let median = |v: &mut Vec<(f64, f64)>, pick: fn(&(f64, f64)) -> f64| {
+    let greedy_tokens = plain[0].2.clone();
+    let adapter_greedy_tokens = with[0].2.clone();
+    let median = |v: &mut Vec<Timed>, pick: fn(&Timed) -> f64| {
         let mut xs: Vec<f64> = v.iter().map(pick).collect();
         xs.sort_by(|a, b| a.total_cmp(b));
         xs[xs.len() / 2]
@@ -92,10 +124,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let report = Report {
         engine: "adapterbot",
         model: engine.source().display().to_string(),
+        device: device_name(backbone.device()),
         weights: format!("{:?}", args.model.weights),
         threads: candle_core_threads(),
         prompt_tokens: prompt.len(),
         decode_tokens: args.max_tokens,
+        sequences: args.sequences,
         runs: args.runs,
         prefill_tok_s: median(&mut plain, |r| r.0),
         decode_tok_s: median(&mut plain, |r| r.1),
@@ -104,18 +138,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         adapter_overhead_pct: 0.0,
         rss_after_load_mb,
         peak_rss_mb: proc_status_mb("VmHWM:"),
+        prompt_ids: prompt.clone(),
+        greedy_tokens,
+        adapter_greedy_tokens,
     };
     let report = Report {
         adapter_overhead_pct: (report.decode_tok_s / report.adapter_decode_tok_s - 1.0) * 100.0,
         ..report
     };
     println!(
-        "model {} ({}), {} threads, prompt {} tokens, decode {} tokens, median of {}",
+        "model {} ({}) on {}, {} threads, prompt {} tokens, decode {} tokens, {} sequence(s), median of {}",
         report.model,
         report.weights,
+        report.device,
         report.threads,
         report.prompt_tokens,
         report.decode_tokens,
+        report.sequences,
         report.runs
     );
     println!("{:<14} {:>14} {:>14}", "", "prefill tok/s", "decode tok/s");
@@ -137,28 +176,47 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One prefill of `prompt` then `n - 1` greedy decode steps; returns (prefill, decode) tok/s.
+/// For each of `sequences` copies of `prompt`: one prefill, then `n - 1` greedy decode steps,
+/// the sequences taking turns token by token. Returns (prefill, decode) tok/s summed over the
+/// sequences, and the greedy tokens of the first sequence. Reading each chosen token back waits
+/// for the device, so GPU timings are complete.
 fn time_run(
     engine: &Engine,
     prompt: &[u32],
     n: usize,
+    sequences: usize,
     adapter: Option<&Adapter>,
-) -> anyhow::Result<(f64, f64)> {
+) -> anyhow::Result<Timed> {
     let backbone = engine.backbone();
     let hook = adapter.map(|a| a as &dyn BlockHook);
-    let mut cache = backbone.new_cache();
+    let mut caches: Vec<_> = (0..sequences).map(|_| backbone.new_cache()).collect();
+    let mut next = Vec::with_capacity(sequences);
     let t0 = Instant::now();
-    let logits = backbone.forward_last(prompt, &mut cache, hook)?;
-    let mut next = logits.argmax(0)?.to_scalar::<u32>()?;
+    for cache in &mut caches {
+        let logits = backbone.forward_last(prompt, cache, hook)?;
+        next.push(logits.argmax(0)?.to_scalar::<u32>()?);
+    }
     let prefill = t0.elapsed().as_secs_f64();
+    let mut first = vec![next[0]];
     let t1 = Instant::now();
     for _ in 1..n {
-        let logits = backbone.forward_last(&[next], &mut cache, hook)?;
-        next = logits.argmax(0)?.to_scalar::<u32>()?;
+        for (cache, token) in caches.iter_mut().zip(&mut next) {
+            let logits = backbone.forward_last(&[*token], cache, hook)?;
+            *token = logits.argmax(0)?.to_scalar::<u32>()?;
+        }
+        first.push(next[0]);
     }
     let decode = t1.elapsed().as_secs_f64();
-    Ok((prompt.len() as f64 / prefill, (n - 1) as f64 / decode))
+    let s = sequences as f64;
+    Ok((
+        s * prompt.len() as f64 / prefill,
+        s * (n - 1) as f64 / decode,
+        first,
+    ))
 }
+
+/// Prefill tok/s, decode tok/s, greedy tokens of the first sequence.
+type Timed = (f64, f64, Vec<u32>);
 
 fn candle_core_threads() -> usize {
     std::env::var("CANDLE_NUM_THREADS")

@@ -101,7 +101,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         load: LoadSpec {
             model: args.model.model.clone(),
-            load_options: args.model.load_options(),
+            load_options: args.model.load_options()?,
             skills_dir: args.skills_dir,
             manager_dir: args.manager_dir,
             encoder_dir: args.encoder_dir,

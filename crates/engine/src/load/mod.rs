@@ -75,28 +75,34 @@ pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear
     let device = &opts.device;
     let target = match opts.weights {
         WeightMode::F32 => return Ok(FrozenLinear::Dense(q.dequantize(device)?)),
-        WeightMode::AsStored => return FrozenLinear::quantized(Arc::new(q)),
+        WeightMode::AsStored => return keep(q, device),
         WeightMode::Q8_0 => GgmlDType::Q8_0,
         WeightMode::Q4_0 => GgmlDType::Q4_0,
     };
     let in_dim = q.shape().dims()[q.shape().rank() - 1];
     if !in_dim.is_multiple_of(target.block_size()) {
         // Cannot be re-blocked: keep what the file has.
-        return FrozenLinear::quantized(Arc::new(q));
+        return keep(q, device);
     }
     // candle's fastest x86 Q8_0 kernels (AVX-512 VNNI / AVX-VNNI, picked at run time) need the
     // input width to be a multiple of 256. SmolLM2's 576 is not: padding to 768 with zero columns
-    // does a third more arithmetic but runs about twice as fast as the generic kernel.
-    let pad = if target == GgmlDType::Q8_0 && !opts.compact && vnni_available() {
+    // does a third more arithmetic but runs about twice as fast as the generic kernel. A GPU's
+    // kernels need no padding, so there it would only cost memory and time.
+    let pad = if target == GgmlDType::Q8_0 && !opts.compact && device.is_cpu() && vnni_available() {
         in_dim.next_multiple_of(VNNI_K) - in_dim
     } else {
         0
     };
     if q.dtype() == target && pad == 0 {
-        return FrozenLinear::quantized(Arc::new(q));
+        return keep(q, device);
     }
     let q = Arc::new(requantize_in_chunks(&q, target, pad, device)?);
     FrozenLinear::quantized_padded(q, pad)
+}
+
+/// `q` as it is, on `device` (the loaders read every tensor onto the host first).
+fn keep(q: QTensor, device: &Device) -> Result<FrozenLinear> {
+    FrozenLinear::quantized(Arc::new(onto_device(q, device)?))
 }
 
 /// Re-quantizes `q` to `target` (appending `pad` zero columns) a few thousand rows at a time, so
