@@ -31,6 +31,14 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
+    /// Train a skill adapter.
+    Train(commands::train::Args),
+    /// Evaluate skill adapters.
+    Eval(commands::eval::Args),
+    /// Manage skills (add a skill folder).
+    Skill(commands::skill::Args),
+    /// Import and check dialogue training data.
+    Data(commands::data::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -41,6 +49,10 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Train(a) => commands::train::run(a),
+        Command::Eval(a) => commands::eval::run(a),
+        Command::Skill(a) => commands::skill::run(a),
+        Command::Data(a) => commands::data::run(a),
     }
 }
 
