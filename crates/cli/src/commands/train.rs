@@ -39,6 +39,9 @@ pub struct AdapterArgs {
     /// Continue a stopped run from its checkpoint.
     #[arg(long)]
     pub resume: bool,
+    /// Read, check and tokenize the data, report it, and stop.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub common: TrainFlags,
 }
@@ -152,6 +155,9 @@ fn adapter(a: AdapterArgs) -> anyhow::Result<()> {
     let data = load_skill_data(&encoder, &data_dir, a.common.strict)
         .with_context(|| format!("reading the training data in {}", data_dir.display()))?;
     report_data(&data);
+    if a.dry_run {
+        return Ok(());
+    }
     let summary = train(
         TrainRun {
             engine: &engine,
