@@ -411,10 +411,11 @@ def read_nouns(path):
         words = [wn_lemma(f[4 + 2 * i]) for i in range(w_cnt)]
         k = 4 + 2 * w_cnt
         p_cnt = int(f[k])
-        hypernyms = [int(f[k + 1 + 4 * j + 1]) for j in range(p_cnt)
-                     if f[k + 1 + 4 * j] in ("@", "@i") and f[k + 1 + 4 * j + 2] == "n"]
-        synsets[offset] = {"words": words, "hyper": hypernyms, "def": wn_definition(gloss),
-                           "instance": any(f[k + 1 + 4 * j] == "@i" for j in range(p_cnt))}
+        pointers = [(f[k + 1 + 4 * j], int(f[k + 2 + 4 * j]), f[k + 3 + 4 * j]) for j in range(p_cnt)]
+        hypernyms = [(off, sym) for sym, off, pos in pointers if sym in ("@", "@i") and pos == "n"]
+        synsets[offset] = {"words": words, "hyper": [o for o, _ in hypernyms],
+                           "def": wn_definition(gloss),
+                           "instance": bool(hypernyms) and hypernyms[0][1] == "@i"}
     return synsets
 
 

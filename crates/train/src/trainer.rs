@@ -24,6 +24,8 @@ use crate::skill_data::{hex, FileSummary, SkillData};
 
 pub const LOSS_CURVE_FILE: &str = "loss.svg";
 pub const CHECKPOINT_FILE: &str = "train-checkpoint.safetensors";
+/// Examples sorted by length within windows of this many before batching.
+const LENGTH_WINDOW: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
@@ -470,8 +472,16 @@ impl<'a> EpochPlan<'a> {
             .seed
             .wrapping_mul(0x9E37_79B9_7F4A_7C15)
             .wrapping_add(epoch as u64);
-        order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
-        group_batches(self.examples, &order, self.batch_tokens)
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        order.shuffle(&mut rng);
+        // Examples of similar length share a batch (less padding): sort within windows of the
+        // shuffled order, then shuffle the batches so lengths do not come in waves.
+        for window in order.chunks_mut(LENGTH_WINDOW) {
+            window.sort_by_key(|&i| self.examples[i].ids.len());
+        }
+        let mut batches = group_batches(self.examples, &order, self.batch_tokens);
+        batches.shuffle(&mut rng);
+        batches
     }
 }
 
