@@ -24,6 +24,8 @@ use crate::skill_data::{hex, FileSummary, SkillData};
 
 pub const LOSS_CURVE_FILE: &str = "loss.svg";
 pub const CHECKPOINT_FILE: &str = "train-checkpoint.safetensors";
+/// Updates per point of the train loss curve.
+const TRAIN_POINT_EVERY: usize = 10;
 /// Examples sorted by length within windows of this many before batching.
 const LENGTH_WINDOW: usize = 32;
 
@@ -270,15 +272,18 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
             grad_norm,
             tokens_per_s: state.tokens as f64 / (state.train_seconds + segment_train).max(1e-9),
         })?;
-        if state.step % cfg.eval_every != 0 && state.step != total_steps {
+        let eval_due = state.step % cfg.eval_every == 0 || state.step == total_steps;
+        if eval_due || state.step % TRAIN_POINT_EVERY == 0 {
+            // A point of the train curve: the mean loss per reply token since the last one.
+            let mean = state.interval_loss_sum / state.interval_targets.max(1) as f64;
+            state.train_history.push((state.step, mean));
+            last_train_loss = Some(mean);
+            state.interval_loss_sum = 0.0;
+            state.interval_targets = 0;
+        }
+        if !eval_due {
             continue;
         }
-
-        let mean = state.interval_loss_sum / state.interval_targets.max(1) as f64;
-        state.train_history.push((state.step, mean));
-        last_train_loss = Some(mean);
-        state.interval_loss_sum = 0.0;
-        state.interval_targets = 0;
         if let Some(valid) = valid {
             let frozen = trainable.frozen_copy()?;
             let loss = mean_nll(run.engine, Some(&frozen), valid, cfg.batch_tokens)?;
@@ -331,16 +336,16 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
         data,
         config: cfg.clone(),
         steps: state.step,
-        epochs: state.step as f64 / plan.steps_per_epoch.max(1) as f64,
+        epochs: round(state.step as f64 / plan.steps_per_epoch.max(1) as f64, 2),
         stop_reason,
         best_step: if valid.is_some() {
             state.best_step
         } else {
             state.step
         },
-        final_train_loss: last_train_loss,
-        final_valid_loss: state.best_valid,
-        backbone_valid_loss: backbone_valid,
+        final_train_loss: last_train_loss.map(|l| round(l, 4)),
+        final_valid_loss: state.best_valid.map(|l| round(l, 4)),
+        backbone_valid_loss: backbone_valid.map(|l| round(l, 4)),
         train_seconds: round(state.train_seconds, 1),
         total_seconds: round(state.total_seconds, 1),
         tokens: state.tokens,
