@@ -9,6 +9,7 @@ records its source and licence. Validation rows come from held-out situations, p
 countries, words and conversations, so they measure more than memory.
 
 Usage: scripts/data/make_skill_corpora.py [--sources data/sources] [--out data/skills]
+       [--search-bin target/release/adapterbot --index models/knowledge]
 Needs Python 3 and PyYAML (for the chatterbot YAML files).
 """
 
@@ -189,6 +190,40 @@ def make_persona(rng, skills_dir):
     return train, valid
 
 
+# --- knowledge: passages as the knowledge store retrieves them --------------------------------
+
+class Store:
+    """The knowledge store's own retrieval (`adapterbot knowledge search --json`), so that rows
+    carry the passages serving would put into the prompt."""
+
+    def __init__(self, binary, index):
+        self.binary, self.index = binary, index
+
+    def search(self, query, k):
+        import subprocess
+
+        out = subprocess.run([self.binary, "knowledge", "search", "--index", str(self.index),
+                              "--json", "--k", str(k), query],
+                             capture_output=True, text=True, check=True)
+        return [hit["text"] for hit in json.loads(out.stdout)]
+
+
+def context_passages(rng, store, question, gold, fallback, missing):
+    """Three passages for a question. With the store: its top three, the answer's passage put in
+    place of the third when retrieval missed it (or left out, for a row whose reply says the facts
+    don't cover it). Without: the answer's passage among `fallback` ones."""
+    if store is None:
+        passages = list(fallback)
+        if not missing:
+            passages.insert(rng.randrange(len(passages) + 1), gold)
+        return passages
+    hits = [h for h in store.search(question, 4) if not (missing and h == gold)][:3]
+    if not missing and gold not in hits:
+        hits = hits[:2]
+        hits.insert(rng.randrange(3), gold)
+    return hits
+
+
 # --- knowledge: Factbook (same text as the knowledge store's table rows) ----------------------
 
 MAX_VALUE_WORDS = 90
@@ -349,7 +384,7 @@ def factbook_facts(country):
     return name, facts
 
 
-def knowledge_factbook_rows(rng, sources, held_out):
+def knowledge_factbook_rows(rng, sources, held_out, store):
     train, valid = [], []
     files = sorted((sources / "factbook").glob("*/*.json"))
     for i, path in enumerate(files):
@@ -363,19 +398,17 @@ def knowledge_factbook_rows(rng, sources, held_out):
         for label in asked:
             value, questions, answer = facts[label]
             others = rng.sample([l for l in labels if l != label], 2)
-            passages = [table_row(name, l, facts[l][0]) for l in others]
             source = f"{FACTBOOK}: {path.parent.name}/{path.name} {label}"
-            if rng.random() < 0.06:
-                # The retrieved rows don't hold the answer: say so instead of guessing.
-                reply = (f"The facts I have about {name} don't say. "
-                         f"They only cover its {others[0]} and {others[1]}.")
-            else:
-                passages.insert(rng.randrange(3), table_row(name, label, value))
-                reply = answer
+            question = rng.choice(questions)
+            # Some rows lack the answer's passage: the reply says so instead of guessing.
+            missing = rng.random() < 0.06
+            reply = (f"The facts I have don't say what the {label} of {name} is." if missing
+                     else answer)
             if len(reply.split()) > MAX_REPLY_WORDS:
                 continue
-            r = row([("user", rng.choice(questions))], reply, source, FACTBOOK_LICENSE,
-                    knowledge=passages)
+            passages = context_passages(rng, store, question, table_row(name, label, value),
+                                        [table_row(name, l, facts[l][0]) for l in others], missing)
+            r = row([("user", question)], reply, source, FACTBOOK_LICENSE, knowledge=passages)
             (valid if is_valid else train).append(r)
     return train, valid
 
@@ -448,7 +481,7 @@ def hypernym_triple(synsets, s):
     return text, target["words"][0]
 
 
-def knowledge_wordnet_rows(rng, sources, held_out, n_words):
+def knowledge_wordnet_rows(rng, sources, held_out, n_words, store):
     wn = sources / "wordnet"
     synsets = read_nouns(wn / "data.noun")
     senses = {}
@@ -485,22 +518,27 @@ def knowledge_wordnet_rows(rng, sources, held_out, n_words):
         else:
             question = rng.choice([f"What kind of thing is {article.lower()} {lemma}?",
                                    f"Is {article.lower()} {lemma} a kind of {parent}?"])
-            reply = f"{article} {lemma} is a kind of {parent}: {definition}."
+            # Only what the triple says: the gloss may not be among the passages.
+            reply = f"{article} {lemma} is a kind of {parent}."
             if question.startswith("Is "):
-                reply = f"Yes. {reply}"
+                reply = f"Yes, {article.lower()} {lemma} is a kind of {parent}."
         if len(reply.split()) > MAX_REPLY_WORDS:
             continue
-        passages = [gloss, triple, distractor]
-        rng.shuffle(passages)
+        if store is None:
+            passages = [gloss, triple, distractor]
+            rng.shuffle(passages)
+        else:
+            gold = triple if "kind of" in question else gloss
+            passages = context_passages(rng, store, question, gold, [], False)
         r = row([("user", question)], reply, f"{WORDNET}: noun {lemma}", WORDNET_LICENSE,
                  knowledge=passages)
         (valid if i % held_out == 0 else train).append(r)
     return train, valid
 
 
-def make_knowledge(rng, sources):
-    ft, fv = knowledge_factbook_rows(rng, sources, held_out=6)
-    wt, wv = knowledge_wordnet_rows(rng, sources, held_out=6, n_words=150)
+def make_knowledge(rng, sources, store):
+    ft, fv = knowledge_factbook_rows(rng, sources, held_out=6, store=store)
+    wt, wv = knowledge_wordnet_rows(rng, sources, held_out=6, n_words=150, store=store)
     train, valid = ft + wt, fv + wv
     rng.shuffle(train)
     rng.shuffle(valid)
@@ -578,13 +616,19 @@ def main():
     p.add_argument("--sources", type=Path, default=ROOT / "data" / "sources")
     p.add_argument("--out", type=Path, default=ROOT / "data" / "skills")
     p.add_argument("--skills-dir", type=Path, default=ROOT / "models" / "skills")
+    p.add_argument("--search-bin", help="an adapterbot binary with `knowledge search`: knowledge "
+                   "rows then carry the passages the store retrieves (else: the answer's passage "
+                   "among other rows of the same country, in the store's text format)")
+    p.add_argument("--index", type=Path, default=ROOT / "models" / "knowledge",
+                   help="the knowledge index for --search-bin")
     a = p.parse_args()
+    store = Store(a.search_bin, a.index) if a.search_bin else None
     for d in ("factbook", "wordnet", "chatterbot", "chitchat"):
         if not (a.sources / d).is_dir():
             sys.exit(f"missing {a.sources / d}: run data/fetch.sh first")
     write_split(a.out, "empathetic", *make_empathetic(random.Random("empathetic-1")))
     write_split(a.out, "persona", *make_persona(random.Random("persona-1"), a.skills_dir))
-    write_split(a.out, "knowledge", *make_knowledge(random.Random("knowledge-1"), a.sources))
+    write_split(a.out, "knowledge", *make_knowledge(random.Random("knowledge-1"), a.sources, store))
     write_split(a.out, "chitchat", *make_chitchat(random.Random("chitchat-1"), a.sources))
 
 
