@@ -12,6 +12,7 @@ pub mod eval;
 pub mod import;
 pub mod loss_curve;
 pub mod optim;
+pub mod outputs;
 pub mod schedule;
 pub mod skill_data;
 pub mod trainer;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use adapterbot_engine::{Adapter, AdapterInit, AdapterManifest, Engine, Tensor};
+use adapterbot_engine::{Adapter, AdapterInit, Engine, Tensor};
 use candle_core::Var;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -17,12 +17,12 @@ use crate::batch::{group_batches, reply_nll, Batch};
 use crate::checkpoint::{Checkpoint, LoopState};
 use crate::encode::Example;
 use crate::error::{Result, TrainError};
-use crate::loss_curve::{svg, Series};
 use crate::optim::{clip_global_norm, AdamW, ParamsAdamW};
+use crate::outputs::{summarize, write_outputs};
+pub use crate::outputs::{TrainingSummary, LOSS_CURVE_FILE};
 use crate::schedule::LrSchedule;
-use crate::skill_data::{hex, FileSummary, SkillData};
+use crate::skill_data::{hex, SkillData};
 
-pub const LOSS_CURVE_FILE: &str = "loss.svg";
 pub const CHECKPOINT_FILE: &str = "train-checkpoint.safetensors";
 /// Updates per point of the train loss curve.
 const TRAIN_POINT_EVERY: usize = 10;
@@ -128,31 +128,6 @@ pub trait Observer {
 pub struct Quiet;
 impl Observer for Quiet {}
 
-/// The `training` section written into `skill.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainingSummary {
-    pub data_sha256: String,
-    pub data: Vec<FileSummary>,
-    pub config: TrainConfig,
-    pub steps: usize,
-    pub epochs: f64,
-    pub stop_reason: String,
-    /// The step whose adapter was kept (the best on validation; 0 = the backbone alone won).
-    pub best_step: usize,
-    pub final_train_loss: Option<f64>,
-    /// Validation loss (mean per reply token) of the kept adapter.
-    pub final_valid_loss: Option<f64>,
-    /// Validation loss of the backbone alone, for comparison.
-    pub backbone_valid_loss: Option<f64>,
-    pub train_seconds: f64,
-    pub total_seconds: f64,
-    pub tokens: usize,
-    pub tokens_per_s: f64,
-    pub reply_tokens_per_s: f64,
-    pub finished: String,
-    pub loss_curve: String,
-}
-
 pub struct TrainRun<'a> {
     /// Loaded with f32 weights (quantized projections pass no gradient).
     pub engine: &'a Engine,
@@ -219,19 +194,16 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
         ),
     };
     observer.start(total_steps, state.step);
-    let mut backbone_valid = state.valid_history.first().map(|&(_, l)| l);
     if let (Some(valid), true) = (valid, state.step == 0 && state.valid_history.is_empty()) {
         // Step 0: the identity adapter is exactly the backbone alone.
         let loss = mean_nll(run.engine, None, valid, cfg.batch_tokens)?;
         state.valid_history.push((0, loss));
         state.best_valid = Some(loss);
-        backbone_valid = Some(loss);
         observer.eval(0, loss, true);
     }
 
     let mut segment_start = Instant::now();
     let mut segment_train = 0.0;
-    let mut last_train_loss = state.train_history.last().map(|&(_, l)| l);
     let mut batches = (state.epoch, plan.batches(state.epoch));
     while state.step < total_steps && !state.stopped_early {
         if batches.0 != state.epoch {
@@ -277,7 +249,6 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
             // A point of the train curve: the mean loss per reply token since the last one.
             let mean = state.interval_loss_sum / state.interval_targets.max(1) as f64;
             state.train_history.push((state.step, mean));
-            last_train_loss = Some(mean);
             state.interval_loss_sum = 0.0;
             state.interval_targets = 0;
         }
@@ -322,85 +293,10 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
         (None, Some(_)) => fresh.frozen_copy()?,
         (None, None) => trainable.frozen_copy()?,
     };
-    let stop_reason = if state.stopped_early {
-        format!("no better validation loss for {} evaluations", cfg.patience)
-    } else if cfg.max_steps.is_some_and(|m| state.step >= m) {
-        "max steps".to_string()
-    } else {
-        "epochs done".to_string()
-    };
-    let mut data = vec![run.data.train.summary.clone()];
-    data.extend(run.data.valid.as_ref().map(|v| v.summary.clone()));
-    let summary = TrainingSummary {
-        data_sha256,
-        data,
-        config: cfg.clone(),
-        steps: state.step,
-        epochs: round(state.step as f64 / plan.steps_per_epoch.max(1) as f64, 2),
-        stop_reason,
-        best_step: if valid.is_some() {
-            state.best_step
-        } else {
-            state.step
-        },
-        final_train_loss: last_train_loss.map(|l| round(l, 4)),
-        final_valid_loss: state.best_valid.map(|l| round(l, 4)),
-        backbone_valid_loss: backbone_valid.map(|l| round(l, 4)),
-        train_seconds: round(state.train_seconds, 1),
-        total_seconds: round(state.total_seconds, 1),
-        tokens: state.tokens,
-        tokens_per_s: round(state.tokens as f64 / state.train_seconds.max(1e-9), 1),
-        reply_tokens_per_s: round(
-            state.target_tokens as f64 / state.train_seconds.max(1e-9),
-            1,
-        ),
-        finished: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
-        loss_curve: LOSS_CURVE_FILE.to_string(),
-    };
+    let summary = summarize(&run, &state, plan.steps_per_epoch, data_sha256);
     write_outputs(&run, &kept, &summary, &state)?;
     let _ = std::fs::remove_file(&run.checkpoint);
     Ok(summary)
-}
-
-/// Writes the loss curve, then the adapter, then `skill.json`, each replaced atomically.
-fn write_outputs(
-    run: &TrainRun<'_>,
-    adapter: &Adapter,
-    summary: &TrainingSummary,
-    state: &LoopState,
-) -> Result<()> {
-    let dir = run.skill_dir;
-    std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
-    let title = format!("{}: reply loss per token", run.skill_id);
-    let picture = svg(
-        &title,
-        &[
-            Series {
-                name: "train",
-                color: "#1f77b4",
-                points: &state.train_history,
-            },
-            Series {
-                name: "valid",
-                color: "#d62728",
-                points: &state.valid_history,
-            },
-        ],
-    );
-    adapterbot_engine::fsutil::write_atomic(&dir.join(LOSS_CURVE_FILE), picture.as_bytes())?;
-    let manifest_path = dir.join(adapterbot_engine::adapter::MANIFEST_FILE);
-    let mut manifest = if manifest_path.exists() {
-        AdapterManifest::read(&manifest_path)?
-    } else {
-        AdapterManifest {
-            id: run.skill_id.to_string(),
-            ..AdapterManifest::default()
-        }
-    };
-    manifest.created = String::new(); // a new adapter: save_dir stamps the time
-    manifest.training = Some(serde_json::to_value(summary).expect("the summary always serializes"));
-    adapter.save_dir(dir, run.engine.backbone(), manifest)?;
-    Ok(())
 }
 
 /// Loads the checkpoint when resuming; returns the loop state and the best adapter so far.
@@ -525,9 +421,4 @@ fn run_key(cfg: &TrainConfig, data_sha256: &str, base: &str, skill: &str) -> Str
         h.update(part.as_bytes());
     }
     hex(&h.finalize())
-}
-
-fn round(x: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits);
-    (x * f).round() / f
 }
