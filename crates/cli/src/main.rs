@@ -31,9 +31,18 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
-    /// Train a skill adapter.
-    Train(commands::train::Args),
-    /// Evaluate skill adapters.
+    /// Train a part of AdapterBot: a skill's adapter or the dialogue manager.
+    #[command(subcommand)]
+    Train(commands::TrainCommand),
+    /// Ask the dialogue manager which skill should answer a turn; prints the decision as JSON.
+    Route(commands::manager::RouteArgs),
+    /// Serve the chat page, the native SSE API and the OpenAI-compatible API over HTTP.
+    Serve(commands::serve::Args),
+    /// Exit 0 when a server answers 200 (for a container HEALTHCHECK).
+    Healthcheck(commands::healthcheck::Args),
+    /// Build and search the knowledge index.
+    Knowledge(commands::knowledge::Args),
+    /// Measure a part of the system on labelled data.
     Eval(commands::eval::Args),
     /// Manage skills (add a skill folder).
     Skill(commands::skill::Args),
@@ -44,12 +53,22 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     set_threads(cli.threads);
-    init_logging(cli.log_json);
+    // The server logs its requests; the other commands only say when something is wrong.
+    let default_filter = match cli.command {
+        Command::Serve(_) => "warn,adapterbot_server=info,tower_http=info",
+        _ => "warn",
+    };
+    init_logging(cli.log_json, default_filter);
     match cli.command {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
-        Command::Train(a) => commands::train::run(a),
+        Command::Train(commands::TrainCommand::Adapter(a)) => commands::train::adapter(a),
+        Command::Train(commands::TrainCommand::Manager(a)) => commands::manager::train(a),
+        Command::Route(a) => commands::manager::route(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Healthcheck(a) => commands::healthcheck::run(a),
+        Command::Knowledge(a) => commands::knowledge::run(a),
         Command::Eval(a) => commands::eval::run(a),
         Command::Skill(a) => commands::skill::run(a),
         Command::Data(a) => commands::data::run(a),
@@ -67,9 +86,9 @@ fn set_threads(n: usize) {
     }
 }
 
-fn init_logging(json: bool) {
+fn init_logging(json: bool, default_filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);

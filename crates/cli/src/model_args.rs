@@ -38,14 +38,17 @@ pub struct AdapterArgs {
 }
 
 impl ModelArgs {
-    pub fn load(&self) -> anyhow::Result<Engine> {
-        let opts = LoadOptions {
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
             weights: self.weights,
             max_context: self.max_context,
             compact: self.compact,
             ..LoadOptions::default()
-        };
-        Ok(Engine::load(&self.model, &opts)?)
+        }
+    }
+
+    pub fn load(&self) -> anyhow::Result<Engine> {
+        Ok(Engine::load(&self.model, &self.load_options())?)
     }
 }
 

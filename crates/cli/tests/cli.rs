@@ -156,3 +156,90 @@ fn bench_prints_a_json_report() {
     }
     assert_eq!(report["prompt_tokens"], 45);
 }
+
+#[test]
+fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let m = model();
+    let skills = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/skills");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adapterbot"))
+        .args(["serve", "--port", "0", "--model", m.to_str().unwrap()])
+        .arg("--skills-dir")
+        .arg(&skills)
+        .env("ADAPTERBOT_THREADS", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let ready = lines.next().unwrap().unwrap();
+    assert!(ready.starts_with("Ready: open http://"), "{ready}");
+
+    let check = |url: &str| adapterbot(&["healthcheck", "--url", url, "--timeout", "5"]);
+    let ok = check(&format!("{url}health"));
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let ready = check(&format!("{url}ready"));
+    assert!(ready.status.success(), "{}", text(&ready.stderr));
+    let missing = check(&format!("{url}no-such-page"));
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("404"),
+        "{}",
+        text(&missing.stderr)
+    );
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exits cleanly on SIGTERM: {status}");
+    let gone = check(&format!("{url}health"));
+    assert!(!gone.status.success(), "nothing answers after the stop");
+}
+
+#[test]
+fn serve_help_lists_every_flag_with_its_variable() {
+    let out = adapterbot(&["serve", "--help"]);
+    assert!(out.status.success());
+    let help = text(&out.stdout);
+    for flag in [
+        "--host",
+        "--port",
+        "--model",
+        "--skills-dir",
+        "--manager-dir",
+        "--knowledge-dir",
+        "--default-skill",
+        "--max-concurrent",
+        "--queue",
+        "--api-key",
+        "--api-key-file",
+        "--cors-origin",
+        "--body-limit",
+        "--shutdown-grace",
+        "--log-json",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from\n{help}");
+    }
+    for var in [
+        "ADAPTERBOT_HOST",
+        "ADAPTERBOT_PORT",
+        "ADAPTERBOT_API_KEY",
+        "ADAPTERBOT_QUEUE",
+    ] {
+        assert!(help.contains(var), "{var} missing from\n{help}");
+    }
+    let bad = adapterbot(&["serve", "--max-concurrent", "0"]);
+    assert!(!bad.status.success());
+}

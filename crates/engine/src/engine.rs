@@ -1,12 +1,13 @@
 //! The loaded model: backbone, tokenizer and chat template, and the entry to generation.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::adapter::Adapter;
 use crate::backbone::Backbone;
 use crate::chat_template::{ChatMessage, ChatTemplate, CHATML};
 use crate::error::{EngineError, Result};
-use crate::generate::Generation;
+use crate::generate::{AdapterRef, Generation};
 use crate::load::{load_gguf, load_safetensors_dir, LoadOptions};
 use crate::sampling::SamplingParams;
 use crate::tokenizer::Tokenizer;
@@ -115,6 +116,18 @@ impl Engine {
         params: SamplingParams,
         adapter: Option<&'a Adapter>,
     ) -> Result<Generation<'a>> {
-        Generation::new(self, prompt, params, adapter)
+        Generation::new(self, prompt, params, adapter.map(AdapterRef::Borrowed))
+    }
+
+    /// Like [`Engine::generate`], with a shared adapter: the generation keeps it alive itself, so
+    /// it can outlive any borrow (a server's worker holds many generations at once while the
+    /// skill registry may replace adapters).
+    pub fn generate_shared(
+        &self,
+        prompt: Vec<u32>,
+        params: SamplingParams,
+        adapter: Option<Arc<Adapter>>,
+    ) -> Result<Generation<'_>> {
+        Generation::new(self, prompt, params, adapter.map(AdapterRef::Shared))
     }
 }

@@ -1,6 +1,7 @@
 //! The decoding loop: prefill the prompt, then sample one token at a time. A [`Generation`] is
 //! an iterator; dropping it (or simply not asking for the next item) cancels between tokens.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -59,9 +60,26 @@ pub enum Event {
     },
 }
 
+/// The adapter a generation runs with: borrowed for the generation's life, or shared, so that a
+/// long-lived owner of many generations (a server's engine worker) needs no borrow to outlive them.
+#[derive(Debug, Clone)]
+pub(crate) enum AdapterRef<'a> {
+    Borrowed(&'a Adapter),
+    Shared(Arc<Adapter>),
+}
+
+impl AdapterRef<'_> {
+    fn get(&self) -> &Adapter {
+        match self {
+            AdapterRef::Borrowed(a) => a,
+            AdapterRef::Shared(a) => a,
+        }
+    }
+}
+
 pub struct Generation<'a> {
     engine: &'a Engine,
-    adapter: Option<&'a Adapter>,
+    adapter: Option<AdapterRef<'a>>,
     sampler: Sampler,
     params: SamplingParams,
     cache: KvCache,
@@ -82,7 +100,7 @@ impl<'a> Generation<'a> {
         engine: &'a Engine,
         prompt: Vec<u32>,
         params: SamplingParams,
-        adapter: Option<&'a Adapter>,
+        adapter: Option<AdapterRef<'a>>,
     ) -> Result<Self> {
         if prompt.is_empty() {
             return Err(EngineError::EmptyPrompt);
@@ -122,7 +140,7 @@ impl<'a> Generation<'a> {
     /// Runs one forward pass and samples one token; returns text that became final, if any.
     fn step(&mut self) -> Result<Option<String>> {
         let started = Instant::now();
-        let hook = self.adapter.map(|a| a as &dyn BlockHook);
+        let hook = self.adapter.as_ref().map(|a| a.get() as &dyn BlockHook);
         let logits =
             self.engine
                 .backbone()

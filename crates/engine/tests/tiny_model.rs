@@ -329,3 +329,36 @@ fn the_engine_and_adapters_can_be_shared_across_threads() {
     shareable::<Adapter>();
     shareable::<adapterbot_engine::AdapterBank>();
 }
+
+#[test]
+fn a_shared_adapter_generates_what_a_borrowed_one_does_and_outlives_its_owner() {
+    let t = tiny();
+    let e = load(&t.gguf, WeightMode::Q8_0);
+    let a = Adapter::new(
+        "rand",
+        e.backbone().config(),
+        8,
+        AdapterInit::Random { seed: 5, std: 0.2 },
+        e.backbone().device(),
+    )
+    .unwrap();
+    let prompt = e
+        .encode_prompt("<|im_start|>user\nthe cat<|im_end|>\n<|im_start|>assistant\n")
+        .unwrap();
+    let text = |events: adapterbot_engine::Generation<'_>| -> String {
+        events
+            .filter_map(|ev| match ev.unwrap() {
+                Event::Text { text } => Some(text),
+                Event::Done { .. } => None,
+            })
+            .collect()
+    };
+    let p = SamplingParams::greedy(8);
+    let borrowed = text(e.generate(prompt.clone(), p.clone(), Some(&a)).unwrap());
+    let none = text(e.generate(prompt.clone(), p.clone(), None).unwrap());
+    let shared = std::sync::Arc::new(a);
+    let generation = e.generate_shared(prompt, p, Some(shared.clone())).unwrap();
+    drop(shared); // the generation keeps its own reference
+    assert_eq!(text(generation), borrowed);
+    assert_ne!(borrowed, none, "the random adapter should change the reply");
+}

@@ -10,7 +10,7 @@ pub mod turn;
 
 pub use knowledge::{Passage, PassageKind};
 pub use manager::{RouteDecision, RouteSource};
-pub use prompt::{build_prompt, BuiltPrompt, PromptContext, PromptError};
+pub use prompt::{build_prompt, validate_messages, BuiltPrompt, PromptContext, PromptError};
 pub use registry::{LoadProblem, Skill, SkillError, SkillRegistry};
 pub use settings::SkillSettings;
 pub use turn::{PlannedTurn, SkillChoice, TurnError, TurnPlanner, TurnRequest};

@@ -57,7 +57,7 @@ pub fn build_prompt(
     ctx: &PromptContext<'_>,
     reserve: usize,
 ) -> Result<BuiltPrompt, PromptError> {
-    validate(messages)?;
+    validate_messages(messages)?;
     let specials = engine.tokenizer().special_tokens();
     let clean = |m: &ChatMessage| ChatMessage::new(m.role.clone(), defuse(&m.content, &specials));
     let (system, turns) = match messages.first() {
@@ -95,7 +95,9 @@ pub fn build_prompt(
     })
 }
 
-fn validate(messages: &[ChatMessage]) -> Result<(), PromptError> {
+/// The conversation's shape: not empty, known roles, a system message only first, no empty
+/// turn, the user speaks last. Public so that a server can refuse a bad request before queueing it.
+pub fn validate_messages(messages: &[ChatMessage]) -> Result<(), PromptError> {
     let last = messages.last().ok_or(PromptError::Empty)?;
     for (index, m) in messages.iter().enumerate() {
         match m.role.as_str() {

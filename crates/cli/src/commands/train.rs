@@ -17,18 +17,6 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::model_args::DEFAULT_MODEL;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {
-    #[command(subcommand)]
-    pub target: Target,
-}
-
-#[derive(clap::Subcommand, Debug)]
-pub enum Target {
-    /// Train one skill's adapter on its dialogue data (the backbone stays frozen).
-    Adapter(AdapterArgs),
-}
-
-#[derive(clap::Args, Debug)]
 pub struct AdapterArgs {
     /// The skill to train (its folder must exist in --skills-dir with a skill.json).
     #[arg(long)]
@@ -124,13 +112,7 @@ impl TrainFlags {
     }
 }
 
-pub fn run(args: Args) -> anyhow::Result<()> {
-    match args.target {
-        Target::Adapter(a) => adapter(a),
-    }
-}
-
-fn adapter(a: AdapterArgs) -> anyhow::Result<()> {
+pub fn adapter(a: AdapterArgs) -> anyhow::Result<()> {
     validate_id(&a.skill)?;
     let cfg = a.common.config();
     cfg.validate()?;

@@ -2,9 +2,31 @@
 //! probability for every skill it was trained on. Below a confidence threshold it falls back to a
 //! configured default skill, and the decision says so.
 
-use std::collections::BTreeMap;
+pub mod data;
+pub mod encoder;
+pub mod eval;
+pub mod head;
+pub mod lexical;
+pub mod train;
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use adapterbot_engine::Device;
+use candle_core::Tensor;
+use serde::{Deserialize, Serialize};
+
+pub use data::{read_turns, LabelledTurn, RowProblem};
+pub use encoder::SentenceEncoder;
+pub use eval::{evaluate, ManagerEval};
+pub use head::{HeadOptions, RoutingHead};
+pub use train::{train_manager, TrainReport};
+
+/// Where the trained manager lives by default, and the encoder it reads with.
+pub const DEFAULT_MANAGER_DIR: &str = "models/manager";
+pub const DEFAULT_ENCODER_DIR: &str = "models/minilm";
+const CONFIG_FILE: &str = "manager.json";
 
 /// How the skill for a turn was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,32 +55,168 @@ pub struct RouteDecision {
 pub enum ManagerError {
     #[error("dialogue manager: {0}")]
     Model(String),
-    #[error("the manager was trained on {trained:?} but the registry has no skill `{missing}`")]
-    UnknownSkill {
-        trained: Vec<String>,
-        missing: String,
-    },
+    #[error("manager data: {0}")]
+    Data(String),
+    #[error("no trained manager in {0}: run `adapterbot train manager` first")]
+    Missing(PathBuf),
+}
+
+/// `manager.json`: what the head was trained on and how it decides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManagerConfig {
+    /// Skill ids in the order of the head's outputs.
+    pub skills: Vec<String>,
+    /// Below this top probability the decision falls back to the default skill.
+    pub threshold: f32,
+    /// Embedding size of the encoder the head was trained with.
+    pub encoder_dim: usize,
+    pub head: HeadOptions,
+    /// Training summary (rows, data hash, accuracy, time).
+    #[serde(default)]
+    pub training: serde_json::Value,
 }
 
 /// The trained classifier (sentence encoder + head). Cheap to share between threads.
 pub struct DialogueManager {
-    _private: (),
+    encoder: SentenceEncoder,
+    head: RoutingHead,
+    config: ManagerConfig,
 }
 
 impl DialogueManager {
+    /// Loads the head in `dir` (`models/manager`) and the encoder in `encoder_dir`.
+    pub fn load(dir: &Path, encoder_dir: &Path, device: &Device) -> Result<Self, ManagerError> {
+        let cfg_path = dir.join(CONFIG_FILE);
+        if !cfg_path.exists() {
+            return Err(ManagerError::Missing(dir.to_path_buf()));
+        }
+        let config: ManagerConfig = std::fs::read(&cfg_path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| ManagerError::Model(format!("{}: {e}", cfg_path.display())))?;
+        let encoder = SentenceEncoder::load(encoder_dir, device)?;
+        if encoder.dim() != config.encoder_dim {
+            return Err(ManagerError::Model(format!(
+                "the head in {} was trained on {}-dimensional embeddings, but the encoder in {} gives {}",
+                dir.display(),
+                config.encoder_dim,
+                encoder_dir.display(),
+                encoder.dim()
+            )));
+        }
+        let head = RoutingHead::load(dir, feature_dim(encoder.dim()), config.skills.len(), device)?;
+        Ok(Self::from_parts(encoder, head, config))
+    }
+
+    pub fn from_parts(encoder: SentenceEncoder, head: RoutingHead, config: ManagerConfig) -> Self {
+        Self {
+            encoder,
+            head,
+            config,
+        }
+    }
+
+    pub fn config(&self) -> &ManagerConfig {
+        &self.config
+    }
+
+    pub fn skills(&self) -> &[String] {
+        &self.config.skills
+    }
+
+    pub fn encoder(&self) -> &SentenceEncoder {
+        &self.encoder
+    }
+
+    pub fn set_threshold(&mut self, threshold: f32) {
+        self.config.threshold = threshold;
+    }
+
     /// Probabilities over the manager's skills for `turn`, read after `context` (oldest first).
     /// Below the threshold the decision falls back to `default_skill`.
     pub fn route(
         &self,
-        _turn: &str,
-        _context: &[String],
+        turn: &str,
+        context: &[String],
         default_skill: &str,
     ) -> Result<RouteDecision, ManagerError> {
+        let start = Instant::now();
+        let features = turn_features(&self.encoder, &[(turn, context)])?;
+        let probs: Vec<f32> = self
+            .head
+            .probabilities(&features)?
+            .squeeze(0)
+            .and_then(|t| t.to_vec1())
+            .map_err(|e| ManagerError::Model(e.to_string()))?;
+        let (best, p) = probs
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f32::MIN), |a, b| if b.1 > a.1 { b } else { a });
+        let confident = p >= self.config.threshold;
         Ok(RouteDecision {
-            skill: default_skill.to_string(),
-            source: RouteSource::Fallback,
-            probabilities: BTreeMap::new(),
-            elapsed_ms: 0.0,
+            skill: if confident {
+                self.config.skills[best].clone()
+            } else {
+                default_skill.to_string()
+            },
+            source: if confident {
+                RouteSource::Auto
+            } else {
+                RouteSource::Fallback
+            },
+            probabilities: self.config.skills.iter().cloned().zip(probs).collect(),
+            elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
         })
     }
+}
+
+/// Size of the head's input for an encoder of `dim`.
+pub fn feature_dim(dim: usize) -> usize {
+    2 * dim + lexical::LEXICAL_DIM
+}
+
+/// The head's input for each (turn, context): the turn's embedding, the embedding of the
+/// context joined into one text (zeros when there is none), and the turn's word features.
+/// Keeping turn and context apart lets the head learn that a short turn ("Why?") takes its
+/// meaning from what came before.
+pub fn turn_features(
+    encoder: &SentenceEncoder,
+    turns: &[(&str, &[String])],
+) -> Result<Tensor, ManagerError> {
+    let err = |e: candle_core::Error| ManagerError::Model(e.to_string());
+    let joined: Vec<String> = turns.iter().map(|(_, c)| c.join("\n")).collect();
+    let with_ctx: Vec<usize> = (0..turns.len())
+        .filter(|&i| !joined[i].is_empty())
+        .collect();
+    // One encoder pass for turns and contexts together: one call costs less than two.
+    let mut texts: Vec<&str> = turns.iter().map(|(t, _)| *t).collect();
+    texts.extend(with_ctx.iter().map(|&i| joined[i].as_str()));
+    let all = encoder.embed(&texts)?;
+    let turn_emb = all.narrow(0, 0, turns.len()).map_err(err)?;
+    let ctx_emb = all.narrow(0, turns.len(), with_ctx.len()).map_err(err)?;
+    let dim = encoder.dim();
+    let mut ctx_rows = Vec::with_capacity(turns.len());
+    let zeros = Tensor::zeros((1, dim), candle_core::DType::F32, turn_emb.device()).map_err(err)?;
+    let mut k = 0;
+    for i in 0..turns.len() {
+        if with_ctx.get(k) == Some(&i) {
+            ctx_rows.push(ctx_emb.narrow(0, k, 1).map_err(err)?);
+            k += 1;
+        } else {
+            ctx_rows.push(zeros.clone());
+        }
+    }
+    let ctx = Tensor::cat(&ctx_rows, 0).map_err(err)?;
+    let words: Vec<f32> = turns
+        .iter()
+        .flat_map(|(t, _)| lexical::lexical_features(t))
+        .collect();
+    let words = Tensor::from_vec(
+        words,
+        (turns.len(), lexical::LEXICAL_DIM),
+        turn_emb.device(),
+    )
+    .map_err(err)?;
+    Tensor::cat(&[&turn_emb, &ctx, &words], 1).map_err(err)
 }

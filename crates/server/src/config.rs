@@ -1,0 +1,65 @@
+//! What the server is told at start-up. The CLI's `serve` flags fill these; tests build them
+//! directly.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use adapterbot_engine::LoadOptions;
+
+/// How the HTTP side behaves once the model is loaded.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Generations decoded at once, interleaved token by token on the engine thread.
+    pub max_concurrent: usize,
+    /// Requests admitted beyond the active ones, waiting for a slot. Past this: 429.
+    pub queue: usize,
+    /// Bearer keys; empty = no authentication.
+    pub api_keys: Vec<String>,
+    /// Origins allowed to call the API from a browser; `*` allows any; empty = same origin only.
+    pub cors_origins: Vec<String>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// On SIGINT/SIGTERM, how long streams in flight may go on before they are ended with an
+    /// `error` event.
+    pub shutdown_grace: Duration,
+    /// Interval of SSE keep-alive comments while a stream waits.
+    pub keep_alive: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 4,
+            queue: 16,
+            api_keys: Vec::new(),
+            cors_origins: Vec::new(),
+            body_limit: 1024 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+            keep_alive: Duration::from_secs(15),
+        }
+    }
+}
+
+/// What to load: the backbone and the skill parts.
+#[derive(Debug, Clone)]
+pub struct LoadSpec {
+    pub model: PathBuf,
+    pub load_options: LoadOptions,
+    pub skills_dir: PathBuf,
+    /// The trained dialogue manager; absent = `auto` always answers with the default skill.
+    pub manager_dir: PathBuf,
+    /// The sentence encoder the manager reads turns with.
+    pub encoder_dir: PathBuf,
+    /// The knowledge index; absent = the `knowledge` skill answers without passages.
+    pub knowledge_dir: PathBuf,
+    pub default_skill: String,
+}
+
+/// Everything `adapterbot serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub host: String,
+    pub port: u16,
+    pub server: ServerConfig,
+    pub load: LoadSpec,
+}

@@ -1,0 +1,208 @@
+//! The engine worker: ONE dedicated thread owns all model work. candle's CPU kernels spin-wait
+//! between steps, so several threads decoding at once on a small machine collapse (docs/engine.md);
+//! one thread interleaving up to `max_concurrent` generations token by token (round-robin, each
+//! with its own KV cache) keeps every core busy with one job at a time.
+//!
+//! Admission is a semaphore of `max_concurrent + queue` permits taken with `try_acquire`: when
+//! none is left the handler answers 429 at once. A permit travels with its request and is
+//! released when the request ends, however it ends.
+//!
+//! Planning (dialogue manager + prompt build) runs on this thread too, as soon as a request
+//! arrives: the manager is a candle model as well, so running it beside decoding would bring back
+//! the contention; and planning before a slot is free lets a handler answer 4xx (or send the
+//! `route` event) without waiting for a slot.
+
+mod engine_loop;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use adapterbot_engine::{Engine, FinishReason, Usage};
+use adapterbot_skills::{Passage, RouteDecision, TurnPlanner, TurnRequest};
+use serde::Serialize;
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// What the engine thread sends back for one request, in this order:
+/// `Planned`, then `Token`s, then `Done`; or `Failed` at any point, which ends it.
+#[derive(Debug)]
+pub enum WorkerEvent {
+    Planned(Box<PlanSummary>),
+    Token(String),
+    Done(Box<ReplyDone>),
+    Failed(ApiError),
+}
+
+/// What a client may show about how its turn was planned.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanSummary {
+    pub route: RouteDecision,
+    pub knowledge: Vec<Passage>,
+    pub prompt_tokens: usize,
+    /// Oldest messages left out so that the prompt fits the context.
+    pub dropped_messages: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyDone {
+    pub finish_reason: FinishReason,
+    pub usage: Usage,
+    pub timings: ReplyTimings,
+}
+
+/// Times as the client sees them (wall clock, including waiting for other streams' tokens).
+#[derive(Debug, Clone, Copy, Serialize, Default)]
+pub struct ReplyTimings {
+    /// From the request's arrival to the first reply token.
+    pub ttft_ms: f64,
+    /// Reply tokens after the first, per second since the first.
+    pub tokens_per_s: f64,
+    /// Waiting for a generation slot.
+    pub queue_ms: f64,
+    /// Dialogue manager + knowledge + prompt build.
+    pub plan_ms: f64,
+    /// Prompt processing (the first forward pass) on the engine.
+    pub prefill_ms: f64,
+    pub total_ms: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct WorkerConfig {
+    pub max_concurrent: usize,
+    pub queue: usize,
+}
+
+/// A request admitted to the worker, with its reply channel and admission permit.
+struct Admitted {
+    request: TurnRequest,
+    request_id: String,
+    received: Instant,
+    events: UnboundedSender<WorkerEvent>,
+    _permit: OwnedSemaphorePermit,
+}
+
+enum Inbox {
+    Job(Box<Admitted>),
+    /// Stop taking work; end what is still running after `grace`.
+    Drain {
+        grace: Duration,
+    },
+}
+
+/// State shared by the handle and the thread.
+struct Shared {
+    draining: AtomicBool,
+    /// Moving average of a request's duration, in ms (0 until the first one ends).
+    avg_request_ms: AtomicU64,
+}
+
+/// The handlers' side of the engine thread.
+pub struct Worker {
+    inbox: mpsc::Sender<Inbox>,
+    permits: Arc<Semaphore>,
+    shared: Arc<Shared>,
+    metrics: Arc<Metrics>,
+    config: WorkerConfig,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Worker {
+    pub fn spawn(
+        engine: Arc<Engine>,
+        planner: Arc<RwLock<TurnPlanner>>,
+        config: WorkerConfig,
+        metrics: Arc<Metrics>,
+    ) -> std::io::Result<Self> {
+        let config = WorkerConfig {
+            max_concurrent: config.max_concurrent.max(1),
+            queue: config.queue,
+        };
+        let (tx, rx) = mpsc::channel();
+        let shared = Arc::new(Shared {
+            draining: AtomicBool::new(false),
+            avg_request_ms: AtomicU64::new(0),
+        });
+        let thread = {
+            let shared = shared.clone();
+            let metrics = metrics.clone();
+            std::thread::Builder::new()
+                .name("adapterbot-engine".into())
+                .spawn(move || {
+                    engine_loop::run(&engine, &planner, rx, &shared, &metrics, config);
+                })?
+        };
+        Ok(Self {
+            inbox: tx,
+            permits: Arc::new(Semaphore::new(config.max_concurrent + config.queue)),
+            shared,
+            metrics,
+            config,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Admits a request or refuses it at once (429 when full, 503 when shutting down).
+    pub fn submit(
+        &self,
+        request: TurnRequest,
+        request_id: String,
+        received: Instant,
+    ) -> Result<UnboundedReceiver<WorkerEvent>, ApiError> {
+        if self.shared.draining.load(Ordering::SeqCst) {
+            self.metrics.rejected("shutting_down");
+            return Err(ApiError::shutting_down());
+        }
+        let Ok(permit) = self.permits.clone().try_acquire_owned() else {
+            self.metrics.rejected("overloaded");
+            return Err(ApiError::overloaded(self.retry_after()));
+        };
+        let (events, rx) = unbounded_channel();
+        let job = Admitted {
+            request,
+            request_id,
+            received,
+            events,
+            _permit: permit,
+        };
+        self.inbox
+            .send(Inbox::Job(Box::new(job)))
+            .map_err(|_| ApiError::internal("the engine has stopped", &"worker inbox closed"))?;
+        Ok(rx)
+    }
+
+    /// Seconds until a slot is likely free: the queue ahead, served `max_concurrent` at a time.
+    pub fn retry_after(&self) -> u64 {
+        let avg_s = self.shared.avg_request_ms.load(Ordering::Relaxed) as f64 / 1000.0;
+        let rounds = (self.config.queue + 1) as f64 / self.config.max_concurrent as f64;
+        ((avg_s * rounds).ceil() as u64).clamp(1, 60)
+    }
+
+    /// Refuses new requests from now on and ends running ones after `grace`.
+    pub fn drain(&self, grace: Duration) {
+        if !self.shared.draining.swap(true, Ordering::SeqCst) {
+            let _ = self.inbox.send(Inbox::Drain { grace });
+        }
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.shared.draining.load(Ordering::SeqCst)
+    }
+
+    /// False once the engine thread has ended (it only ends on a bug or at shutdown).
+    pub fn is_alive(&self) -> bool {
+        self.thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|t| !t.is_finished())
+    }
+
+    pub fn config(&self) -> WorkerConfig {
+        self.config
+    }
+}

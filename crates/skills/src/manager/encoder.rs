@@ -1,0 +1,123 @@
+//! The sentence encoder the manager reads turns with: all-MiniLM-L6-v2 (a 6-layer BERT) run by
+//! candle-transformers' `BertModel`, mean-pooled over real tokens and L2-normalised, as the model
+//! was trained to be used.
+
+use std::path::{Path, PathBuf};
+
+use adapterbot_engine::Device;
+use candle_core::{DType, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config};
+use tokenizers::{Tokenizer, TruncationParams};
+
+use super::ManagerError;
+
+/// Longest input the encoder reads, in word pieces; longer text is cut (the head only needs the
+/// gist, and attention cost grows with the square of the length).
+const MAX_TOKENS: usize = 128;
+
+pub struct SentenceEncoder {
+    model: BertModel,
+    tokenizer: Tokenizer,
+    device: Device,
+    dim: usize,
+    dir: PathBuf,
+}
+
+fn model_err(what: &str, dir: &Path, e: impl std::fmt::Display) -> ManagerError {
+    ManagerError::Model(format!("{what} in {}: {e}", dir.display()))
+}
+
+impl SentenceEncoder {
+    /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`
+    /// (`models/minilm`, fetched by `models/fetch.sh`).
+    pub fn load(dir: &Path, device: &Device) -> Result<Self, ManagerError> {
+        let read = |name: &str| {
+            let p = dir.join(name);
+            if p.exists() {
+                Ok(p)
+            } else {
+                Err(ManagerError::Model(format!(
+                    "{} is missing: run models/fetch.sh to fetch the sentence encoder",
+                    p.display()
+                )))
+            }
+        };
+        let config: Config = serde_json::from_slice(
+            &std::fs::read(read("config.json")?).map_err(|e| model_err("config.json", dir, e))?,
+        )
+        .map_err(|e| model_err("config.json", dir, e))?;
+        let mut tokenizer = Tokenizer::from_file(read("tokenizer.json")?)
+            .map_err(|e| model_err("tokenizer.json", dir, e))?;
+        // The shipped tokenizer pads every input to 128; padding is done per batch here instead.
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: MAX_TOKENS,
+                ..Default::default()
+            }))
+            .map_err(|e| model_err("tokenizer.json", dir, e))?;
+        let weights = read("model.safetensors")?;
+        // Read into memory rather than memory-mapped: mapping needs `unsafe`, which the
+        // workspace denies, and the file is only 90 MB.
+        let tensors = candle_core::safetensors::load(&weights, device)
+            .map_err(|e| model_err("model.safetensors", dir, e))?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+        let model = BertModel::load(vb, &config).map_err(|e| model_err("the encoder", dir, e))?;
+        Ok(Self {
+            model,
+            tokenizer,
+            device: device.clone(),
+            dim: config.hidden_size,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Size of one embedding (384 for MiniLM).
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// One unit-length embedding per text, as a `[texts.len(), dim]` tensor. An empty slice gives
+    /// a `[0, dim]` tensor.
+    pub fn embed(&self, texts: &[&str]) -> Result<Tensor, ManagerError> {
+        let err = |e: candle_core::Error| ManagerError::Model(format!("encoder: {e}"));
+        if texts.is_empty() {
+            return Tensor::zeros((0, self.dim), DType::F32, &self.device).map_err(err);
+        }
+        let encodings = self
+            .tokenizer
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| ManagerError::Model(format!("tokenizing: {e}")))?;
+        let len = encodings.iter().map(|e| e.len()).max().unwrap_or(1).max(1);
+        let mut ids = Vec::with_capacity(texts.len() * len);
+        let mut mask = Vec::with_capacity(texts.len() * len);
+        for e in &encodings {
+            let n = e.len();
+            ids.extend(e.get_ids().iter().copied());
+            ids.extend(std::iter::repeat_n(0u32, len - n));
+            mask.extend(std::iter::repeat_n(1u32, n));
+            mask.extend(std::iter::repeat_n(0u32, len - n));
+        }
+        let shape = (texts.len(), len);
+        let ids = Tensor::from_vec(ids, shape, &self.device).map_err(err)?;
+        let mask = Tensor::from_vec(mask, shape, &self.device).map_err(err)?;
+        let types = ids.zeros_like().map_err(err)?;
+        let hidden = self.model.forward(&ids, &types, Some(&mask)).map_err(err)?;
+        mean_pool_normalised(&hidden, &mask).map_err(err)
+    }
+}
+
+/// Mean over the real (unpadded) tokens, then scaled to unit length.
+fn mean_pool_normalised(hidden: &Tensor, mask: &Tensor) -> candle_core::Result<Tensor> {
+    let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+    let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+    let counts = mask.sum(1)?.clamp(1.0, f64::MAX)?;
+    let mean = summed.broadcast_div(&counts)?;
+    let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;
+    mean.broadcast_div(&norm)
+}

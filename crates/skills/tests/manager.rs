@@ -1,0 +1,203 @@
+//! The dialogue manager with the real sentence encoder (models/minilm, fetched by
+//! models/fetch.sh), trained here on the repository's labelled turns.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use adapterbot_engine::Device;
+use adapterbot_skills::manager::{
+    evaluate, read_turns, train_manager, DialogueManager, HeadOptions, SentenceEncoder,
+};
+use adapterbot_skills::RouteSource;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn encoder() -> SentenceEncoder {
+    SentenceEncoder::load(&root().join("models/minilm"), &Device::Cpu)
+        .expect("models/minilm missing: run models/fetch.sh (scripts/test.sh does)")
+}
+
+/// One manager trained on data/manager/train.jsonl, shared by the tests of this file.
+fn manager() -> &'static DialogueManager {
+    static M: OnceLock<(tempfile::TempDir, DialogueManager)> = OnceLock::new();
+    &M.get_or_init(|| {
+        let (rows, problems) = read_turns(&root().join("data/manager/train.jsonl")).unwrap();
+        assert!(problems.is_empty(), "{problems:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("manager");
+        let (m, report) =
+            train_manager(encoder(), &rows, &HeadOptions::default(), 0.4, &out).unwrap();
+        assert!(report.train_accuracy > 0.95, "{report:?}");
+        (dir, m)
+    })
+    .1
+}
+
+fn ctx(msgs: &[&str]) -> Vec<String> {
+    msgs.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn embeddings_are_unit_length_and_similar_texts_are_close() {
+    let e = encoder();
+    let v = e
+        .embed(&[
+            "What is the capital of France?",
+            "capital city of France",
+            "I feel so lonely tonight",
+        ])
+        .unwrap();
+    let v: Vec<Vec<f32>> = v.to_vec2().unwrap();
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    for row in &v {
+        assert!((dot(row, row) - 1.0).abs() < 1e-4);
+    }
+    assert!(dot(&v[0], &v[1]) > dot(&v[0], &v[2]) + 0.2);
+    // Padding must not change an embedding: the same text alone and in a batch with a longer one.
+    let alone: Vec<Vec<f32>> = e
+        .embed(&["capital city of France"])
+        .unwrap()
+        .to_vec2()
+        .unwrap();
+    let diff = alone[0]
+        .iter()
+        .zip(&v[1])
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(diff < 1e-4, "padding changed the embedding by {diff}");
+}
+
+#[test]
+fn the_same_short_turn_routes_by_its_context() {
+    let m = manager();
+    let cases = [
+        (
+            vec![
+                "What is the capital of Australia?",
+                "The capital of Australia is Canberra.",
+            ],
+            "knowledge",
+        ),
+        (
+            vec![
+                "My grandmother passed away last night and I can't stop crying.",
+                "I'm so sorry for your loss. That must hurt terribly.",
+            ],
+            "empathetic",
+        ),
+        (
+            vec![
+                "Do you have any pets?",
+                "I have a grey cat called Admiral who sleeps on my old sea charts.",
+            ],
+            "persona",
+        ),
+    ];
+    for turn in ["Tell me more", "Why?"] {
+        let mut chosen = Vec::new();
+        for (context, want) in &cases {
+            let d = m.route(turn, &ctx(context), "chitchat").unwrap();
+            assert_eq!(d.skill, *want, "{turn:?} after {context:?}: {d:?}");
+            chosen.push(d.skill);
+        }
+        chosen.dedup();
+        assert_eq!(chosen.len(), cases.len());
+    }
+}
+
+#[test]
+fn a_clear_turn_keeps_its_skill_after_an_unrelated_context() {
+    let m = manager();
+    let context = ctx(&[
+        "I failed my driving test again today.",
+        "Oh no, I'm sorry. That is really frustrating.",
+    ]);
+    let d = m
+        .route(
+            "What languages do people speak in Switzerland?",
+            &context,
+            "chitchat",
+        )
+        .unwrap();
+    assert_eq!(d.skill, "knowledge", "{d:?}");
+}
+
+#[test]
+fn decisions_carry_a_probability_for_every_skill_and_fall_back_when_unsure() {
+    let mut m = {
+        let (rows, _) = read_turns(&root().join("data/manager/train.jsonl")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        train_manager(
+            encoder(),
+            &rows[..rows.len().min(400)],
+            &HeadOptions {
+                epochs: 5,
+                ..Default::default()
+            },
+            0.4,
+            &dir.path().join("m"),
+        )
+        .unwrap()
+        .0
+    };
+    let d = m.route("hello!", &[], "chitchat").unwrap();
+    assert_eq!(d.probabilities.len(), m.skills().len());
+    let total: f32 = d.probabilities.values().sum();
+    assert!((total - 1.0).abs() < 1e-4);
+    m.set_threshold(1.01);
+    let d = m
+        .route("What is the capital of Peru?", &[], "persona")
+        .unwrap();
+    assert_eq!(
+        (d.skill.as_str(), d.source),
+        ("persona", RouteSource::Fallback)
+    );
+}
+
+#[test]
+fn held_out_turns_meet_the_targets_and_the_saved_manager_reloads_identically() {
+    let (test, _) = read_turns(&root().join("data/manager/test.jsonl")).unwrap();
+    let report = evaluate(manager(), &test).unwrap();
+    // The shipped manager measures 90.3 % with every recall ≥ 0.81 (docs/manager.md); the
+    // margin here absorbs float differences between thread counts, not a worse manager.
+    assert!(report.accuracy >= 0.88, "accuracy {:.3}", report.accuracy);
+    for s in &report.per_skill {
+        assert!(s.recall >= 0.75, "{s:?}");
+    }
+    // Training is seeded: the same data gives the same head, and it survives a save and load.
+    let (rows, _) = read_turns(&root().join("data/manager/train.jsonl")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m");
+    let opts = HeadOptions {
+        epochs: 3,
+        ..Default::default()
+    };
+    let (a, _) = train_manager(encoder(), &rows[..300], &opts, 0.4, &out).unwrap();
+    let b = DialogueManager::load(&out, &root().join("models/minilm"), &Device::Cpu).unwrap();
+    let (pa, pb) = (
+        a.route("Tell me about your family", &[], "chitchat")
+            .unwrap()
+            .probabilities,
+        b.route("Tell me about your family", &[], "chitchat")
+            .unwrap()
+            .probabilities,
+    );
+    for (k, v) in &pa {
+        assert!((v - pb[k]).abs() < 1e-5, "{k}: {v} vs {}", pb[k]);
+    }
+}
+
+#[test]
+fn a_missing_manager_or_encoder_says_what_to_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = DialogueManager::load(dir.path(), &root().join("models/minilm"), &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("adapterbot train manager"), "{e}");
+    let e = SentenceEncoder::load(dir.path(), &Device::Cpu)
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("models/fetch.sh"), "{e}");
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Sets up and starts AdapterBot with the default model and skills: fetches the backbone, the
+# manager's sentence encoder and the knowledge sources (pinned, once), builds the binary and the
+# knowledge index (once), then starts the server, which prints the address to open.
+# Extra arguments go to `adapterbot serve` (e.g. --port 9000).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+models/fetch.sh
+data/fetch.sh
+cargo build --release --locked --bin adapterbot
+bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
+[ -f models/knowledge/manifest.json ] || "$bin" knowledge build
+exec "$bin" serve "$@"
