@@ -143,11 +143,18 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     std::fs::write(incoming.join("skill.json"), r#"{"id": "cheer"}"#).unwrap();
     std::fs::write(incoming.join("data/train.jsonl"), &rows).unwrap();
     let calm_before = std::fs::read(skills.join("calm/adapter.safetensors")).unwrap();
-    let mut args = vec!["skill", "add", p(&incoming)];
+    let no_manager = dir.path().join("no-manager");
+    let mut args = vec![
+        "skill",
+        "add",
+        p(&incoming),
+        "--manager-dir",
+        p(&no_manager),
+    ];
     args.extend(small);
     let stdout = ok(&adapterbot(&args));
     assert!(stdout.contains("added skill `cheer`"), "{stdout}");
-    assert!(stdout.contains("adapterbot train manager"), "{stdout}");
+    assert!(stdout.contains("no trained manager"), "{stdout}");
     assert!(skills.join("cheer/adapter.safetensors").is_file());
     assert_eq!(
         calm_before,
@@ -183,4 +190,120 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     let row = report["matrix"]["perplexity"][0].as_array().unwrap();
     assert!(row.iter().all(|p| p.as_f64().unwrap() > 1.0));
     assert_eq!(report["samples"].as_array().unwrap().len(), 1);
+}
+
+/// Labelled turns for the manager, `n` of each (text, skill).
+fn turns(rows: &[(&str, &str)]) -> String {
+    rows.iter()
+        .map(|(text, skill)| {
+            serde_json::json!({"text": text, "skill": skill, "source": "test", "license": "CC0-1.0"})
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn adding_a_skill_with_example_turns_retrains_the_managers_head_to_route_to_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let encoder = root.join("models/minilm");
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("tiny.gguf");
+    write_tiny_gguf(&model, &LlamaConfig::tiny_for_tests(), 3).unwrap();
+    let skills = dir.path().join("skills");
+    std::fs::create_dir_all(&skills).unwrap();
+    let manager = dir.path().join("manager");
+    let data = dir.path().join("turns.jsonl");
+    std::fs::write(
+        &data,
+        turns(&[
+            ("What is the capital of Kenya?", "knowledge"),
+            ("How big is Brazil?", "knowledge"),
+            ("What does photosynthesis mean?", "knowledge"),
+            ("Which currency does Japan use?", "knowledge"),
+            ("What is the population of Chile?", "knowledge"),
+            ("I feel so lonely since my friend moved away.", "empathetic"),
+            ("My dog died yesterday and I miss him.", "empathetic"),
+            ("I'm scared about my exam tomorrow.", "empathetic"),
+            ("I was laid off today and feel awful.", "empathetic"),
+            ("Nobody came to my birthday party.", "empathetic"),
+        ]),
+    )
+    .unwrap();
+    let m = p(&manager);
+    let e = p(&encoder);
+    ok(&adapterbot(&[
+        "train",
+        "manager",
+        "--data",
+        p(&data),
+        "--skills-dir",
+        p(&skills),
+        "--manager-dir",
+        m,
+        "--encoder-dir",
+        e,
+    ]));
+    let head_before = std::fs::read(manager.join("head.safetensors")).unwrap();
+
+    let incoming = dir.path().join("incoming");
+    std::fs::create_dir_all(&incoming).unwrap();
+    std::fs::write(
+        incoming.join("skill.json"),
+        r#"{"id": "jokes", "title": "Jokes"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        incoming.join("routing.jsonl"),
+        turns(&[
+            ("Tell me a joke!", "jokes"),
+            ("Do you know any funny jokes?", "jokes"),
+            ("Make me laugh with a pun.", "jokes"),
+            ("Got a good knock-knock joke?", "jokes"),
+            ("Tell me something funny, a joke please.", "jokes"),
+        ]),
+    )
+    .unwrap();
+    let stdout = ok(&adapterbot(&[
+        "skill",
+        "add",
+        p(&incoming),
+        "--model",
+        p(&model),
+        "--skills-dir",
+        p(&skills),
+        "--manager-dir",
+        m,
+        "--encoder-dir",
+        e,
+        "--manager-data",
+        p(&data),
+    ]));
+    assert!(stdout.contains("now routes to `jokes`"), "{stdout}");
+    assert_ne!(
+        head_before,
+        std::fs::read(manager.join("head.safetensors")).unwrap()
+    );
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(manager.join("manager.json")).unwrap()).unwrap();
+    assert_eq!(
+        config["skills"],
+        serde_json::json!(["empathetic", "jokes", "knowledge"])
+    );
+    for (text, want) in [
+        ("Tell me a really funny joke", "jokes"),
+        ("What is the capital of Peru?", "knowledge"),
+    ] {
+        let out = ok(&adapterbot(&[
+            "route",
+            "--text",
+            text,
+            "--manager-dir",
+            m,
+            "--encoder-dir",
+            e,
+        ]));
+        let decision: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(decision["skill"], want, "{text}: {out}");
+    }
 }

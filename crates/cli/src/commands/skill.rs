@@ -3,8 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use adapterbot_skills::manager::{HeadOptions, ManagerConfig};
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan};
+use anyhow::Context;
 
+use super::manager::{ManagerPaths, TrainArgs};
 use super::train::{print_summary, Progress, TrainFlags};
 
 #[derive(clap::Args, Debug)]
@@ -25,6 +28,15 @@ pub struct AddArgs {
     pub folder: PathBuf,
     #[command(flatten)]
     pub train: TrainFlags,
+    #[command(flatten)]
+    pub manager: ManagerPaths,
+    /// Labelled turns the manager's head is retrained on (repeatable); every skill folder's
+    /// `routing.jsonl`, the new one's included, is added.
+    #[arg(long, default_value = "data/manager/train.jsonl")]
+    pub manager_data: Vec<PathBuf>,
+    /// Leave the dialogue manager as it is: the new skill can then only be picked by hand.
+    #[arg(long)]
+    pub keep_manager: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -60,15 +72,51 @@ fn add(a: AddArgs) -> anyhow::Result<()> {
         print_summary(skill.id(), &skill.dir, s);
     }
     println!("added skill `{}` in {}", skill.id(), skill.dir.display());
-    after_skill_added(&a.train.skills_dir, skill.id());
-    Ok(())
+    retrain_manager(&a, skill.id(), &skill.dir)
 }
 
-/// Hook for the dialogue manager: a new skill needs the manager's head retrained before the
-/// manager can route to it. Until the manager's training lands here, say what to run.
-pub fn after_skill_added(skills_dir: &Path, id: &str) {
-    println!(
-        "the dialogue manager does not know `{id}` yet: run `adapterbot train manager --skills-dir {}` to retrain its head",
-        skills_dir.display()
-    );
+/// The manager learns the new skill from the example turns the folder brought
+/// (`routing.jsonl`): only its head is retrained (the encoder and every adapter stay as they
+/// are), keeping the current manager's confidence threshold.
+fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()> {
+    let config_path = a
+        .manager
+        .manager_dir
+        .join(adapterbot_skills::manager::CONFIG_FILE);
+    if a.keep_manager {
+        println!("the dialogue manager is left as it is: `{id}` can be picked by hand");
+        return Ok(());
+    }
+    if !config_path.is_file() {
+        println!(
+            "no trained manager in {}: nothing to retrain (`{id}` can be picked by hand)",
+            a.manager.manager_dir.display()
+        );
+        return Ok(());
+    }
+    if !skill_dir.join("routing.jsonl").is_file() {
+        println!(
+            "`{id}` brought no routing.jsonl (example user turns), so the dialogue manager cannot \
+             learn to pick it; it can be picked by hand, or add the file to {} and run \
+             `adapterbot train manager`",
+            skill_dir.display()
+        );
+        return Ok(());
+    }
+    let config: ManagerConfig = serde_json::from_slice(
+        &std::fs::read(&config_path)
+            .with_context(|| format!("reading {}", config_path.display()))?,
+    )
+    .with_context(|| format!("reading {}", config_path.display()))?;
+    println!("retraining the dialogue manager's head to include `{id}`");
+    super::manager::train(TrainArgs {
+        paths: a.manager.clone(),
+        data: a.manager_data.clone(),
+        skills_dir: a.train.skills_dir.clone(),
+        threshold: config.threshold,
+        epochs: HeadOptions::default().epochs,
+        seed: HeadOptions::default().seed,
+    })?;
+    println!("the dialogue manager now routes to `{id}`");
+    Ok(())
 }
