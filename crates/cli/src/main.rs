@@ -31,7 +31,7 @@ enum Command {
     Chat(commands::chat::Args),
     /// Measure prefill and decode speed, with and without an adapter, and peak memory.
     Bench(commands::bench::Args),
-    /// Train a part of AdapterBot.
+    /// Train a part of AdapterBot: a skill's adapter or the dialogue manager.
     #[command(subcommand)]
     Train(commands::TrainCommand),
     /// Ask the dialogue manager which skill should answer a turn; prints the decision as JSON.
@@ -44,6 +44,10 @@ enum Command {
     Knowledge(commands::knowledge::Args),
     /// Measure a part of the system on labelled data.
     Eval(commands::eval::Args),
+    /// Manage skills (add a skill folder).
+    Skill(commands::skill::Args),
+    /// Import and check dialogue training data.
+    Data(commands::data::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,12 +66,15 @@ fn main() -> anyhow::Result<()> {
         Command::Generate(a) => commands::generate::run(a),
         Command::Chat(a) => commands::chat::run(a),
         Command::Bench(a) => commands::bench::run(a),
+        Command::Train(commands::TrainCommand::Adapter(a)) => commands::train::adapter(a),
         Command::Train(commands::TrainCommand::Manager(a)) => commands::manager::train(a),
         Command::Route(a) => commands::manager::route(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::Healthcheck(a) => commands::healthcheck::run(a),
         Command::Knowledge(a) => commands::knowledge::run(a),
         Command::Eval(a) => commands::eval::run(a),
+        Command::Skill(a) => commands::skill::run(a),
+        Command::Data(a) => commands::data::run(a),
     }
 }
 

@@ -147,6 +147,28 @@ impl Backbone {
         self.head(&hidden, true)
     }
 
+    /// Like [`Self::forward_train`], but the output head runs only at `positions` (u32 indices
+    /// into the flattened `[batch · seq]` rows), giving `[positions, vocab]`. Training needs the
+    /// logits of the reply tokens only; the head is a fifth of the work per position.
+    pub fn forward_train_at(
+        &self,
+        ids: &Tensor,
+        positions: &Tensor,
+        hook: Option<&dyn BlockHook>,
+    ) -> Result<Tensor> {
+        let seq = ids.dim(1)?;
+        if seq > self.context_length() {
+            return Err(EngineError::PromptTooLong {
+                prompt_tokens: seq,
+                context_length: self.context_length(),
+            });
+        }
+        let hidden = self.run_blocks(ids, 0, None, hook, true)?;
+        let (b, s, h) = hidden.dims3()?;
+        let rows = hidden.reshape((b * s, h))?.index_select(positions, 0)?;
+        self.head(&rows, true)
+    }
+
     fn head(&self, hidden: &Tensor, differentiable: bool) -> Result<Tensor> {
         let h = rms_norm(
             hidden,

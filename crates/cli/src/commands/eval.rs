@@ -15,6 +15,9 @@ pub struct Args {
 
 #[derive(clap::Subcommand, Debug)]
 pub enum Target {
+    /// Reply perplexity of every skill's validation data with no adapter and with each adapter
+    /// (a skill × adapter matrix), and greedy sample replies side by side.
+    Adapters(super::eval_adapters::Args),
     /// The dialogue manager on held-out turns: accuracy, per-skill precision/recall, confusion
     /// matrix (JSON + SVG) and routing time.
     Manager(super::manager::EvalArgs),
@@ -45,6 +48,7 @@ pub struct KnowledgeArgs {
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     match args.target {
+        Target::Adapters(a) => super::eval_adapters::run(a),
         Target::Manager(a) => super::manager::eval(a),
         Target::Knowledge(a) => knowledge(a),
     }

@@ -26,7 +26,7 @@ pub use train::{train_manager, TrainReport};
 /// Where the trained manager lives by default, and the encoder it reads with.
 pub const DEFAULT_MANAGER_DIR: &str = "models/manager";
 pub const DEFAULT_ENCODER_DIR: &str = "models/minilm";
-const CONFIG_FILE: &str = "manager.json";
+pub const CONFIG_FILE: &str = "manager.json";
 
 /// How the skill for a turn was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
