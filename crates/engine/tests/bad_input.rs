@@ -85,6 +85,16 @@ fn adapters_round_trip_and_keep_other_manifest_fields() {
     );
     assert_eq!(m.extra["uses_persona"], serde_json::json!(true));
     assert!(!m.created.is_empty());
+    #[cfg(unix)]
+    {
+        // Readable by a server running as another user (as in the container).
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(skill.join("adapter.safetensors"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o044, 0o044, "adapter.safetensors mode {mode:o}");
+    }
     let (x, y) = (a.named_tensors(), back.named_tensors());
     for (k, t) in &x {
         let d = adapterbot_engine::testing::max_abs_diff(t, &y[k]).unwrap();

@@ -111,6 +111,13 @@ impl Adapter {
         let tensors = self.named_tensors();
         replace_atomic(&weights, |tmp| {
             candle_core::safetensors::save(&tensors, tmp).map_err(std::io::Error::other)?;
+            // The safetensors writer makes the file private (0600); an adapter is read by the
+            // server, which may run as another user (the container's), so make it world-readable.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o644))?;
+            }
             std::fs::File::open(tmp)?.sync_all()
         })?;
         manifest.write(&dir.join(MANIFEST_FILE))?;
