@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use adapterbot_engine::Device;
 use adapterbot_skills::manager::{
     evaluate, read_turns, train_manager, DialogueManager, HeadOptions, SentenceEncoder,
+    DEFAULT_ENCODER_LAYERS,
 };
 use adapterbot_skills::RouteSource;
 
@@ -15,8 +16,12 @@ fn root() -> PathBuf {
 }
 
 fn encoder() -> SentenceEncoder {
-    SentenceEncoder::load(&root().join("models/minilm"), &Device::Cpu)
-        .expect("models/minilm missing: run models/fetch.sh (scripts/test.sh does)")
+    SentenceEncoder::load_layers(
+        &root().join("models/minilm"),
+        &Device::Cpu,
+        Some(DEFAULT_ENCODER_LAYERS),
+    )
+    .expect("models/minilm missing: run models/fetch.sh (scripts/test.sh does)")
 }
 
 /// One manager trained on data/manager/train.jsonl, shared by the tests of this file.
@@ -200,6 +205,10 @@ fn a_missing_manager_or_encoder_says_what_to_run() {
         .err()
         .unwrap();
     assert!(e.to_string().contains("models/fetch.sh"), "{e}");
+    let e = SentenceEncoder::load_layers(&root().join("models/minilm"), &Device::Cpu, Some(7))
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("has 6 layers"), "{e}");
 }
 
 #[test]

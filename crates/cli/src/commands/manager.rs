@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use adapterbot_engine::Device;
 use adapterbot_skills::manager::{
     evaluate, read_turns, train_manager, DialogueManager, HeadOptions, LabelledTurn,
-    SentenceEncoder, DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR,
+    SentenceEncoder, DEFAULT_ENCODER_DIR, DEFAULT_ENCODER_LAYERS, DEFAULT_MANAGER_DIR,
 };
 use anyhow::Context;
 
@@ -36,6 +36,9 @@ pub struct TrainArgs {
     pub epochs: usize,
     #[arg(long, default_value_t = HeadOptions::default().seed)]
     pub seed: u64,
+    /// Sentence-encoder layers to read turns with (the first N of MiniLM's 6): fewer is faster.
+    #[arg(long, default_value_t = DEFAULT_ENCODER_LAYERS)]
+    pub encoder_layers: usize,
 }
 
 #[derive(clap::Args, Debug)]
@@ -97,7 +100,8 @@ pub fn train(a: TrainArgs) -> anyhow::Result<()> {
     let mut files = a.data.clone();
     files.extend(skill_routing_files(&a.skills_dir));
     let rows = read_all(&files)?;
-    let encoder = SentenceEncoder::load(&a.paths.encoder_dir, &Device::Cpu)?;
+    let encoder =
+        SentenceEncoder::load_layers(&a.paths.encoder_dir, &Device::Cpu, Some(a.encoder_layers))?;
     let opts = HeadOptions {
         epochs: a.epochs,
         seed: a.seed,

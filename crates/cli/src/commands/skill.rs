@@ -116,6 +116,9 @@ fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()
         threshold: config.threshold,
         epochs: HeadOptions::default().epochs,
         seed: HeadOptions::default().seed,
+        encoder_layers: config
+            .encoder_layers
+            .unwrap_or(adapterbot_skills::manager::DEFAULT_ENCODER_LAYERS),
     })?;
     println!("the dialogue manager now routes to `{id}`");
     Ok(())

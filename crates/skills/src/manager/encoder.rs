@@ -28,6 +28,8 @@ pub struct SentenceEncoder {
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
+    /// Transformer layers read (the first ones of the model's).
+    layers: usize,
     dir: PathBuf,
     /// text → its `[1, dim]` embedding, least recently used dropped first.
     cache: Mutex<LruCache<String, Tensor>>,
@@ -39,8 +41,18 @@ fn model_err(what: &str, dir: &Path, e: impl std::fmt::Display) -> ManagerError 
 
 impl SentenceEncoder {
     /// Loads `config.json`, `tokenizer.json` and `model.safetensors` from `dir`
-    /// (`models/minilm`, fetched by `models/fetch.sh`).
+    /// (`models/minilm`, fetched by `models/fetch.sh`), with all its layers.
     pub fn load(dir: &Path, device: &Device) -> Result<Self, ManagerError> {
+        Self::load_layers(dir, device, None)
+    }
+
+    /// As `load`, keeping only the first `layers` transformer layers (`None`: all). Embeddings
+    /// from fewer layers are cheaper and, for routing, no worse (docs/manager.md).
+    pub fn load_layers(
+        dir: &Path,
+        device: &Device,
+        layers: Option<usize>,
+    ) -> Result<Self, ManagerError> {
         let read = |name: &str| {
             let p = dir.join(name);
             if p.exists() {
@@ -52,10 +64,20 @@ impl SentenceEncoder {
                 )))
             }
         };
-        let config: Config = serde_json::from_slice(
+        let mut config: Config = serde_json::from_slice(
             &std::fs::read(read("config.json")?).map_err(|e| model_err("config.json", dir, e))?,
         )
         .map_err(|e| model_err("config.json", dir, e))?;
+        if let Some(n) = layers {
+            if n == 0 || n > config.num_hidden_layers {
+                return Err(ManagerError::Model(format!(
+                    "the encoder in {} has {} layers; {n} cannot be used",
+                    dir.display(),
+                    config.num_hidden_layers
+                )));
+            }
+            config.num_hidden_layers = n;
+        }
         let mut tokenizer = Tokenizer::from_file(read("tokenizer.json")?)
             .map_err(|e| model_err("tokenizer.json", dir, e))?;
         // The shipped tokenizer pads every input to 128; padding is done per batch here instead.
@@ -78,9 +100,15 @@ impl SentenceEncoder {
             tokenizer,
             device: device.clone(),
             dim: config.hidden_size,
+            layers: config.num_hidden_layers,
             dir: dir.to_path_buf(),
             cache: Mutex::new(LruCache::new(CACHE_ENTRIES)),
         })
+    }
+
+    /// Transformer layers this encoder reads with.
+    pub fn layers(&self) -> usize {
+        self.layers
     }
 
     /// Size of one embedding (384 for MiniLM).

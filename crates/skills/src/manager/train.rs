@@ -116,6 +116,7 @@ pub fn train_manager(
         skills,
         threshold,
         encoder_dim: encoder.dim(),
+        encoder_layers: Some(encoder.layers()),
         head: opts.clone(),
         training: serde_json::to_value(&report).map_err(|e| ManagerError::Data(e.to_string()))?,
     };
