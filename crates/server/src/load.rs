@@ -47,7 +47,7 @@ fn load_planner(spec: &LoadSpec, engine: &Engine) -> anyhow::Result<TurnPlanner>
         )
     })?;
     let manager = if spec.manager_dir.exists() {
-        // The manager (a 6-layer MiniLM and a small head) stays on the CPU even when the
+        // The manager (a few MiniLM layers and a small head) stays on the CPU even when the
         // backbone is on a GPU: it routes a turn in milliseconds there, and keeps the GPU's
         // memory and queue for the backbone.
         match DialogueManager::load(&spec.manager_dir, &spec.encoder_dir, &Device::Cpu) {

@@ -3,9 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use adapterbot_skills::manager::{HeadOptions, ManagerConfig};
+use adapterbot_skills::manager::{
+    HeadOptions, ManagerConfig, ManagerError, DEFAULT_ENCODER_LAYERS,
+};
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan};
-use anyhow::Context;
 
 use super::manager::{ManagerPaths, TrainArgs};
 use super::train::{print_summary, Progress, TrainFlags};
@@ -79,21 +80,20 @@ fn add(a: AddArgs) -> anyhow::Result<()> {
 /// (`routing.jsonl`): only its head is retrained (the encoder and every adapter stay as they
 /// are), keeping the current manager's confidence threshold.
 fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()> {
-    let config_path = a
-        .manager
-        .manager_dir
-        .join(adapterbot_skills::manager::CONFIG_FILE);
     if a.keep_manager {
         println!("the dialogue manager is left as it is: `{id}` can be picked by hand");
         return Ok(());
     }
-    if !config_path.is_file() {
-        println!(
-            "no trained manager in {}: nothing to retrain (`{id}` can be picked by hand)",
-            a.manager.manager_dir.display()
-        );
-        return Ok(());
-    }
+    let config = match ManagerConfig::read(&a.manager.manager_dir) {
+        Err(ManagerError::Missing(dir)) => {
+            println!(
+                "no trained manager in {}: nothing to retrain (`{id}` can be picked by hand)",
+                dir.display()
+            );
+            return Ok(());
+        }
+        other => other?,
+    };
     if !skill_dir.join("routing.jsonl").is_file() {
         println!(
             "`{id}` brought no routing.jsonl (example user turns), so the dialogue manager cannot \
@@ -103,11 +103,6 @@ fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()
         );
         return Ok(());
     }
-    let config: ManagerConfig = serde_json::from_slice(
-        &std::fs::read(&config_path)
-            .with_context(|| format!("reading {}", config_path.display()))?,
-    )
-    .with_context(|| format!("reading {}", config_path.display()))?;
     println!("retraining the dialogue manager's head to include `{id}`");
     super::manager::train(TrainArgs {
         paths: a.manager.clone(),
@@ -116,9 +111,7 @@ fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()
         threshold: config.threshold,
         epochs: HeadOptions::default().epochs,
         seed: HeadOptions::default().seed,
-        encoder_layers: config
-            .encoder_layers
-            .unwrap_or(adapterbot_skills::manager::DEFAULT_ENCODER_LAYERS),
+        encoder_layers: config.encoder_layers.unwrap_or(DEFAULT_ENCODER_LAYERS),
     })?;
     println!("the dialogue manager now routes to `{id}`");
     Ok(())

@@ -29,7 +29,7 @@ pub const DEFAULT_ENCODER_DIR: &str = "models/minilm";
 /// MiniLM layers the shipped manager reads with: the first 3 of 6 route as accurately on the
 /// held-out turns (92.6 % against 90.3 % with all 6) in 8 ms instead of 14 (docs/manager.md).
 pub const DEFAULT_ENCODER_LAYERS: usize = 3;
-pub const CONFIG_FILE: &str = "manager.json";
+const CONFIG_FILE: &str = "manager.json";
 
 /// How the skill for a turn was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -82,6 +82,20 @@ pub struct ManagerConfig {
     pub training: serde_json::Value,
 }
 
+impl ManagerConfig {
+    /// Reads `dir/manager.json`; `Missing` when no manager was trained there.
+    pub fn read(dir: &Path) -> Result<Self, ManagerError> {
+        let path = dir.join(CONFIG_FILE);
+        if !path.exists() {
+            return Err(ManagerError::Missing(dir.to_path_buf()));
+        }
+        std::fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| ManagerError::Model(format!("{}: {e}", path.display())))
+    }
+}
+
 /// The trained classifier (sentence encoder + head). Cheap to share between threads.
 pub struct DialogueManager {
     encoder: SentenceEncoder,
@@ -92,14 +106,7 @@ pub struct DialogueManager {
 impl DialogueManager {
     /// Loads the head in `dir` (`models/manager`) and the encoder in `encoder_dir`.
     pub fn load(dir: &Path, encoder_dir: &Path, device: &Device) -> Result<Self, ManagerError> {
-        let cfg_path = dir.join(CONFIG_FILE);
-        if !cfg_path.exists() {
-            return Err(ManagerError::Missing(dir.to_path_buf()));
-        }
-        let config: ManagerConfig = std::fs::read(&cfg_path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-            .map_err(|e| ManagerError::Model(format!("{}: {e}", cfg_path.display())))?;
+        let config = ManagerConfig::read(dir)?;
         let encoder = SentenceEncoder::load_layers(encoder_dir, device, config.encoder_layers)?;
         if encoder.dim() != config.encoder_dim {
             return Err(ManagerError::Model(format!(
