@@ -228,17 +228,16 @@ fn bench_prints_a_json_report() {
     assert!(report["decode_tok_s"].as_f64().is_some_and(|v| v > 0.0));
 }
 
-#[test]
-fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
+/// Starts `adapterbot serve` on a free port with `args` and waits until it says it is ready;
+/// returns the process and the address it prints.
+fn serve(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     use std::process::Stdio;
 
     let m = model();
-    let skills = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/skills");
     let mut child = Command::new(env!("CARGO_BIN_EXE_adapterbot"))
         .args(["serve", "--port", "0", "--model", m.to_str().unwrap()])
-        .arg("--skills-dir")
-        .arg(&skills)
+        .args(args)
         .env("ADAPTERBOT_THREADS", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -253,6 +252,13 @@ fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
         .to_string();
     let ready = lines.next().unwrap().unwrap();
     assert!(ready.starts_with("Ready: open http://"), "{ready}");
+    (child, url)
+}
+
+#[test]
+fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
+    let skills = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/skills");
+    let (mut child, url) = serve(&["--skills-dir".as_ref(), skills.as_os_str()]);
 
     let check = |url: &str| adapterbot(&["healthcheck", "--url", url, "--timeout", "5"]);
     let ok = check(&format!("{url}health"));
@@ -281,9 +287,6 @@ fn serve_prints_its_address_answers_healthcheck_and_stops_on_sigterm() {
 
 #[test]
 fn sighup_reloads_the_skills_folder_without_a_restart() {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-
     let dir = tempfile::tempdir().unwrap();
     let skills = dir.path().join("skills");
     let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/skills");
@@ -294,30 +297,15 @@ fn sighup_reloads_the_skills_folder_without_a_restart() {
         // The skill's settings only: the test is about the folder being read again.
         std::fs::copy(from.join("skill.json"), to.join("skill.json")).unwrap();
     }
-    let m = model();
     let none = dir.path().join("none");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adapterbot"))
-        .args(["serve", "--port", "0", "--model", m.to_str().unwrap()])
-        .arg("--skills-dir")
-        .arg(&skills)
-        .arg("--manager-dir")
-        .arg(&none)
-        .arg("--knowledge-dir")
-        .arg(&none)
-        .env("ADAPTERBOT_THREADS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    let ready = lines.next().unwrap().unwrap();
-    assert!(ready.starts_with("Ready: open http://"), "{ready}");
+    let (mut child, url) = serve(&[
+        "--skills-dir".as_ref(),
+        skills.as_os_str(),
+        "--manager-dir".as_ref(),
+        none.as_os_str(),
+        "--knowledge-dir".as_ref(),
+        none.as_os_str(),
+    ]);
     let served = |id: &str| {
         adapterbot(&[
             "healthcheck",

@@ -2,14 +2,16 @@
 //! changes what the model says, and adding a new skill (trained here for a few steps) leaves
 //! every shipped adapter file and every shipped skill's greedy replies exactly as they were.
 
+mod common;
+
+use common::{row, sha};
 use std::path::{Path, PathBuf};
 
-use adapterbot_engine::{ChatMessage, Engine, LoadOptions, WeightMode};
+use adapterbot_engine::{Engine, LoadOptions, WeightMode};
 use adapterbot_skills::SkillRegistry;
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan, SKILL_DATA_DIR};
 use adapterbot_train::eval::greedy;
 use adapterbot_train::{write_dialogues, DialogueRow, Encoder, Quiet, TrainConfig};
-use sha2::{Digest, Sha256};
 
 const DEFAULT_SKILLS: [&str; 4] = ["chitchat", "empathetic", "knowledge", "persona"];
 const PROMPTS: [&str; 2] = [
@@ -19,21 +21,6 @@ const PROMPTS: [&str; 2] = [
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn sha(path: &Path) -> String {
-    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
-}
-
-fn row(user: &str, reply: &str) -> DialogueRow {
-    DialogueRow {
-        messages: vec![ChatMessage::new("user", user)],
-        reply: reply.into(),
-        knowledge: vec![],
-        persona: vec![],
-        source: "test".into(),
-        license: "CC0-1.0".into(),
-    }
 }
 
 /// Greedy replies (16 tokens) of every skill in `skills_dir`, and of the backbone alone, to the

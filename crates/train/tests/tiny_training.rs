@@ -1,9 +1,12 @@
 //! Training on the tiny random model: a few steps each, seconds in all.
 
+mod common;
+
+use common::{row, sha};
 use std::path::{Path, PathBuf};
 
 use adapterbot_engine::testing::write_tiny_gguf;
-use adapterbot_engine::{ChatMessage, Engine, LlamaConfig, LoadOptions, Tensor, WeightMode};
+use adapterbot_engine::{Engine, LlamaConfig, LoadOptions, Tensor, WeightMode};
 use adapterbot_skills::{SkillRegistry, SkillSettings};
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan, SKILL_DATA_DIR};
 use adapterbot_train::eval::greedy;
@@ -12,7 +15,6 @@ use adapterbot_train::{
     load_skill_data, train, write_dialogues, DialogueRow, Encoder, Observer, Quiet, SkillData,
     TrainConfig, TrainError, TrainRun, TrainingSummary,
 };
-use sha2::{Digest, Sha256};
 
 struct Tiny {
     dir: tempfile::TempDir,
@@ -29,17 +31,6 @@ fn tiny(weights: WeightMode) -> Tiny {
     };
     let engine = Engine::load(&gguf, &opts).unwrap();
     Tiny { dir, engine }
-}
-
-fn row(user: &str, reply: &str) -> DialogueRow {
-    DialogueRow {
-        messages: vec![ChatMessage::new("user", user)],
-        reply: reply.into(),
-        knowledge: vec![],
-        persona: vec![],
-        source: "test".into(),
-        license: "CC0-1.0".into(),
-    }
 }
 
 /// A corpus with one habit to learn: every reply is "ok then".
@@ -92,10 +83,6 @@ fn run_training(
         },
         observer,
     )
-}
-
-fn sha(path: &Path) -> String {
-    format!("{:x}", Sha256::digest(std::fs::read(path).unwrap()))
 }
 
 /// Fails at a given step, as a crash or Ctrl-C would stop a run.
