@@ -95,7 +95,9 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     std::fs::create_dir_all(data.join("calm")).unwrap();
     let rows = [ROW; 6].join("\n");
     std::fs::write(data.join("calm/train.jsonl"), &rows).unwrap();
-    std::fs::write(data.join("calm/valid.jsonl"), ROW).unwrap();
+    // The validation row says what a good reply does, for the behaviour metrics.
+    let valid_row = r#"{"messages":[{"role":"user","content":"I got the job!"}],"reply":"Congrats, well done","persona":["I have a dog."],"source":"test","license":"CC0-1.0","expect":{"fact":"I have a dog.","valence":"positive"}}"#;
+    std::fs::write(data.join("calm/valid.jsonl"), valid_row).unwrap();
     let small = [
         "--model",
         p(&model),
@@ -190,6 +192,56 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     let row = report["matrix"]["perplexity"][0].as_array().unwrap();
     assert!(row.iter().all(|p| p.as_f64().unwrap() > 1.0));
     assert_eq!(report["samples"].as_array().unwrap().len(), 1);
+    assert_eq!(report["split"], "valid");
+    assert!(report["elapsed_s"].as_f64().unwrap() > 0.0);
+    // Behaviour metrics of the greedy replies: a cell per data × column, in range, the judges
+    // that apply to the row present and the others null.
+    let behaviour = &report["behaviour"];
+    assert_eq!(behaviour["adapters"], report["matrix"]["adapters"]);
+    let cells = behaviour["metrics"][0].as_array().unwrap();
+    assert_eq!(cells.len(), 3);
+    let share = |v: &serde_json::Value| {
+        let x = v.as_f64().unwrap_or_else(|| panic!("{v} is not a number"));
+        assert!((0.0..=1.0).contains(&x), "{x} out of [0, 1]");
+    };
+    for cell in cells {
+        assert_eq!(cell["replies"], 1, "{cell}");
+        for m in [
+            "distinct_1",
+            "distinct_2",
+            "ended_share",
+            "fact_use",
+            "contradiction_rate",
+            "valence_match",
+        ] {
+            share(&cell[m]);
+        }
+        assert_eq!(cell["valence_rows"], 1);
+        assert!(cell["mean_words"].as_f64().unwrap() >= 0.0);
+        assert!(cell["answer_accuracy"].is_null() && cell["hallucination_rate"].is_null());
+    }
+
+    // The text report has the behaviour table; a split without data is named.
+    let mut args = vec!["eval", "adapters", "--samples", "0", "--max-tokens", "4"];
+    args.extend(["--model", p(&model), "--weights", "f32", "--max-len", "128"]);
+    args.extend(["--skills-dir", p(&skills), "--data", p(&data)]);
+    let stdout = ok(&adapterbot(&args));
+    for want in [
+        "Behaviour of greedy replies",
+        "distinct-1",
+        "valence",
+        "evaluated in",
+    ] {
+        assert!(stdout.contains(want), "{want} missing: {stdout}");
+    }
+    args.extend(["--split", "test"]);
+    let res = adapterbot(&args);
+    assert!(!res.status.success());
+    assert!(
+        text(&res.stderr).contains("no test data"),
+        "{}",
+        text(&res.stderr)
+    );
 }
 
 /// Labelled turns for the manager, `n` of each (text, skill).

@@ -1,17 +1,65 @@
-//! Adapter evaluation: reply perplexity on each skill's validation split with no adapter and
-//! with every skill's adapter (a skill × adapter matrix), and greedy sample replies side by side.
+//! Adapter evaluation on each skill's validation (or test) split, with no adapter and with every
+//! skill's adapter: a skill × adapter matrix of reply perplexity, one of behaviour metrics of
+//! greedy replies (see [`crate::behaviour`]), and greedy sample replies side by side.
 
+use std::fmt;
 use std::path::Path;
+use std::str::FromStr;
 
-use adapterbot_engine::{Adapter, BlockHook, Engine, Event, SamplingParams};
+use adapterbot_engine::{Adapter, BlockHook, Engine, Event, FinishReason, SamplingParams};
 use adapterbot_skills::Skill;
 use serde::Serialize;
 
 use crate::batch::reply_nll;
+use crate::behaviour::{self, BehaviourMetrics, Case};
 use crate::data::DialogueRow;
 use crate::encode::Encoder;
 use crate::error::Result;
 use crate::skill_data::{load_split, VALID_FILE};
+
+/// Which file of each skill's data folder to evaluate on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// `<skill>/valid.jsonl`, the split training validated on.
+    #[default]
+    Valid,
+    /// `<skill>/test.jsonl`, held out from training altogether.
+    Test,
+}
+
+impl Split {
+    pub fn name(self) -> &'static str {
+        match self {
+            Split::Valid => "valid",
+            Split::Test => "test",
+        }
+    }
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Split::Valid => VALID_FILE,
+            Split::Test => "test.jsonl",
+        }
+    }
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Split {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "valid" => Ok(Split::Valid),
+            "test" => Ok(Split::Test),
+            other => Err(format!("unknown split `{other}` (use valid or test)")),
+        }
+    }
+}
 
 /// Perplexities: `perplexity[data][adapter]`, adapter 0 being "none" (the backbone alone).
 #[derive(Debug, Clone, Serialize)]
@@ -54,8 +102,8 @@ pub struct SampleReply {
     pub with_adapter: Option<String>,
 }
 
-/// The validation rows of every skill in `skills` that has `data_root/<id>/valid.jsonl`
-/// (at most `max_rows` each), encoded with that skill's prompt format.
+/// The rows of every skill in `skills` that has `data_root/<id>/<split>.jsonl` (at most
+/// `max_rows` each), encoded with that skill's prompt format.
 pub struct EvalSet<'a> {
     pub skill: &'a Skill,
     pub rows: Vec<DialogueRow>,
@@ -66,14 +114,15 @@ pub fn load_eval_sets<'a>(
     engine: &Engine,
     skills: &[&'a Skill],
     data_root: &Path,
+    split: Split,
     max_len: usize,
     max_rows: Option<usize>,
 ) -> Result<Vec<EvalSet<'a>>> {
     let mut out = Vec::new();
     for skill in skills {
-        let path = data_root.join(skill.id()).join(VALID_FILE);
+        let path = data_root.join(skill.id()).join(split.file_name());
         if !path.exists() {
-            tracing::warn!(skill = skill.id(), path = %path.display(), "no validation data; skipped");
+            tracing::warn!(skill = skill.id(), path = %path.display(), "no {split} data; skipped");
             continue;
         }
         let encoder = Encoder::new(engine, skill.settings.clone(), max_len)?;
@@ -91,6 +140,18 @@ pub fn load_eval_sets<'a>(
     Ok(out)
 }
 
+/// The matrix columns: `"none"` (the backbone alone), then every skill among `skills` that
+/// has an adapter, with that adapter.
+pub fn columns<'s>(skills: &[&'s Skill]) -> Vec<(String, Option<&'s Adapter>)> {
+    std::iter::once(("none".to_string(), None))
+        .chain(
+            skills
+                .iter()
+                .filter_map(|s| s.adapter.as_deref().map(|a| (s.id().to_string(), Some(a)))),
+        )
+        .collect()
+}
+
 /// The matrix over `sets` (rows) and every adapter among `skills` (columns).
 pub fn perplexity_matrix(
     engine: &Engine,
@@ -99,13 +160,7 @@ pub fn perplexity_matrix(
     batch_tokens: usize,
     mut progress: impl FnMut(&str, &str),
 ) -> Result<PerplexityMatrix> {
-    let columns: Vec<(String, Option<&Adapter>)> = std::iter::once(("none".to_string(), None))
-        .chain(
-            skills
-                .iter()
-                .filter_map(|s| s.adapter.as_deref().map(|a| (s.id().to_string(), Some(a)))),
-        )
-        .collect();
+    let columns = columns(skills);
     let mut matrix = PerplexityMatrix {
         data: Vec::new(),
         adapters: columns.iter().map(|(id, _)| id.clone()).collect(),
@@ -129,27 +184,159 @@ pub fn perplexity_matrix(
     Ok(matrix)
 }
 
-/// Greedy replies to the first `per_skill` validation prompts of each set, with no adapter and
-/// with the skill's own adapter.
-pub fn sample_replies(
+/// One greedy reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    pub text: String,
+    /// It ended by itself (end of turn, EOS or a stop string) within the token limit.
+    pub ended: bool,
+}
+
+/// The greedy replies to one eval set's prompts: `replies[column][i]` answers `set.rows[i]`,
+/// columns as in [`columns`]; `None` where no reply was asked for or the prompt did not fit.
+#[derive(Debug, Clone)]
+pub struct SetReplies {
+    pub skill: String,
+    pub replies: Vec<Vec<Option<Reply>>>,
+}
+
+/// Greedy replies (at most `max_tokens` each) to the first `behaviour_rows` prompts of each set
+/// in every column, and to the first `samples` prompts with no adapter and with the set's own
+/// adapter, each prompt generated once per column. `progress(data, column, replies)` is called
+/// before each cell.
+pub fn greedy_replies(
     engine: &Engine,
     sets: &[EvalSet<'_>],
-    per_skill: usize,
+    skills: &[&Skill],
+    behaviour_rows: usize,
+    samples: usize,
     max_tokens: usize,
-) -> Result<Vec<SampleReply>> {
+    mut progress: impl FnMut(&str, &str, usize),
+) -> Result<Vec<SetReplies>> {
+    let columns = columns(skills);
+    let context = engine.backbone().context_length();
+    let budget = context.saturating_sub(max_tokens);
     let mut out = Vec::new();
     for set in sets {
-        let encoder = Encoder::new(
-            engine,
-            set.skill.settings.clone(),
-            engine.backbone().context_length(),
-        )?;
-        for row in set.rows.iter().take(per_skill) {
-            let budget = engine.backbone().context_length() - max_tokens;
-            let Ok(prompt) = encoder.prompt_ids(row, budget) else {
+        let encoder = Encoder::new(engine, set.skill.settings.clone(), context)?;
+        let wanted = behaviour_rows.max(samples).min(set.rows.len());
+        let prompts: Vec<Option<Vec<u32>>> = set.rows[..wanted]
+            .iter()
+            .map(|row| encoder.prompt_ids(row, budget).ok())
+            .collect();
+        let mut replies = Vec::with_capacity(columns.len());
+        for (c, (name, adapter)) in columns.iter().enumerate() {
+            // The samples need only no adapter and the set's own adapter.
+            let n = if c == 0 || name == set.skill.id() {
+                wanted
+            } else {
+                behaviour_rows.min(wanted)
+            };
+            progress(set.skill.id(), name, n);
+            let mut column = Vec::with_capacity(n);
+            for prompt in &prompts[..n] {
+                column.push(match prompt {
+                    Some(p) => Some(greedy_reply(engine, p, *adapter, max_tokens)?),
+                    None => None,
+                });
+            }
+            replies.push(column);
+        }
+        out.push(SetReplies {
+            skill: set.skill.id().to_string(),
+            replies,
+        });
+    }
+    Ok(out)
+}
+
+/// Behaviour metrics: `metrics[data][column]`, columns as in [`columns`].
+#[derive(Debug, Clone, Serialize)]
+pub struct BehaviourMatrix {
+    /// Rows judged per skill at most (the first ones of its data).
+    pub rows: usize,
+    /// Longest reply, in tokens.
+    pub max_tokens: usize,
+    pub data: Vec<String>,
+    pub adapters: Vec<String>,
+    pub metrics: Vec<Vec<BehaviourMetrics>>,
+}
+
+/// Judges the replies to the first `behaviour_rows` rows of each set, in every column of
+/// `columns` (names, as in [`columns`]).
+pub fn behaviour_matrix(
+    sets: &[EvalSet<'_>],
+    replies: &[SetReplies],
+    columns: &[String],
+    behaviour_rows: usize,
+    max_tokens: usize,
+) -> BehaviourMatrix {
+    let mut metrics = Vec::new();
+    for (set, set_replies) in sets.iter().zip(replies) {
+        let settings = &set.skill.settings;
+        let row_metrics = set_replies
+            .replies
+            .iter()
+            .map(|column| {
+                let cases: Vec<Case<'_>> = set
+                    .rows
+                    .iter()
+                    .zip(column)
+                    .take(behaviour_rows)
+                    .filter_map(|(row, reply)| {
+                        let reply = reply.as_ref()?;
+                        // The persona the prompt carried (as `build_prompt` chooses it).
+                        let persona: &[String] = if !row.persona.is_empty() {
+                            &row.persona
+                        } else if settings.uses_persona {
+                            &settings.persona
+                        } else {
+                            &[]
+                        };
+                        Some(Case {
+                            row,
+                            persona,
+                            reply: &reply.text,
+                            ended: reply.ended,
+                        })
+                    })
+                    .collect();
+                behaviour::judge(&cases)
+            })
+            .collect();
+        metrics.push(row_metrics);
+    }
+    BehaviourMatrix {
+        rows: behaviour_rows,
+        max_tokens,
+        data: replies.iter().map(|r| r.skill.clone()).collect(),
+        adapters: columns.to_vec(),
+        metrics,
+    }
+}
+
+/// The first `per_skill` prompts of each set answered with no adapter and with the skill's own
+/// adapter, taken from replies already generated by [`greedy_replies`] (prompts that did not
+/// fit are left out).
+pub fn sample_replies(
+    sets: &[EvalSet<'_>],
+    replies: &[SetReplies],
+    columns: &[String],
+    per_skill: usize,
+) -> Vec<SampleReply> {
+    let mut out = Vec::new();
+    for (set, set_replies) in sets.iter().zip(replies) {
+        let own = columns.iter().position(|c| c == set.skill.id());
+        let Some(none) = set_replies.replies.first() else {
+            continue;
+        };
+        for (i, row) in set.rows.iter().enumerate().take(per_skill) {
+            let Some(Some(no_adapter)) = none.get(i) else {
                 continue;
             };
-            let adapter = set.skill.adapter.as_deref();
+            let with_adapter = own
+                .and_then(|c| set_replies.replies.get(c)?.get(i)?.as_ref())
+                .map(|r| r.text.clone());
             out.push(SampleReply {
                 skill: set.skill.id().to_string(),
                 prompt: row
@@ -158,14 +345,12 @@ pub fn sample_replies(
                     .map(|m| m.content.clone())
                     .unwrap_or_default(),
                 reference: row.reply.clone(),
-                no_adapter: greedy(engine, &prompt, None, max_tokens)?,
-                with_adapter: adapter
-                    .map(|a| greedy(engine, &prompt, Some(a), max_tokens))
-                    .transpose()?,
+                no_adapter: no_adapter.text.clone(),
+                with_adapter,
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// The greedy reply to `prompt` (token ids), as text.
@@ -175,11 +360,26 @@ pub fn greedy(
     adapter: Option<&Adapter>,
     max_tokens: usize,
 ) -> Result<String> {
+    Ok(greedy_reply(engine, prompt, adapter, max_tokens)?.text)
+}
+
+/// The greedy reply to `prompt` (token ids), trimmed, and whether it ended by itself.
+pub fn greedy_reply(
+    engine: &Engine,
+    prompt: &[u32],
+    adapter: Option<&Adapter>,
+    max_tokens: usize,
+) -> Result<Reply> {
     let mut text = String::new();
+    let mut ended = false;
     for event in engine.generate(prompt.to_vec(), SamplingParams::greedy(max_tokens), adapter)? {
-        if let Event::Text { text: t } = event? {
-            text.push_str(&t);
+        match event? {
+            Event::Text { text: t } => text.push_str(&t),
+            Event::Done { finish_reason, .. } => ended = finish_reason == FinishReason::Stop,
         }
     }
-    Ok(text.trim().to_string())
+    Ok(Reply {
+        text: text.trim().to_string(),
+        ended,
+    })
 }

@@ -4,6 +4,7 @@
 
 pub mod add_skill;
 pub mod batch;
+pub mod behaviour;
 pub mod checkpoint;
 pub mod data;
 pub mod encode;
@@ -17,7 +18,7 @@ pub mod schedule;
 pub mod skill_data;
 pub mod trainer;
 
-pub use data::{read_dialogues, write_dialogues, DialogueRow, RowProblem};
+pub use data::{read_dialogues, write_dialogues, DialogueRow, Expect, RowProblem, Valence};
 pub use encode::{Encoder, Example};
 pub use error::{Result, TrainError};
 pub use skill_data::{load_skill_data, SkillData};

@@ -1,10 +1,14 @@
-//! `adapterbot eval adapters`: the skill × adapter perplexity matrix and sample replies.
+//! `adapterbot eval adapters`: the skill × adapter perplexity matrix, behaviour metrics of
+//! greedy replies, and sample replies.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use adapterbot_skills::{Skill, SkillRegistry};
+use adapterbot_train::behaviour::BehaviourMetrics;
 use adapterbot_train::eval::{
-    load_eval_sets, perplexity_matrix, sample_replies, PerplexityMatrix, SampleReply,
+    behaviour_matrix, columns, greedy_replies, load_eval_sets, perplexity_matrix, sample_replies,
+    BehaviourMatrix, PerplexityMatrix, SampleReply, Split,
 };
 use anyhow::Context;
 use serde::Serialize;
@@ -18,16 +22,23 @@ pub struct Args {
     /// Where skills live.
     #[arg(long, env = "ADAPTERBOT_SKILLS_DIR", default_value = "models/skills")]
     pub skills_dir: PathBuf,
-    /// Folder with one <skill>/valid.jsonl per skill.
+    /// Folder with one <skill>/<split>.jsonl per skill.
     #[arg(long, default_value = "data/skills")]
     pub data: PathBuf,
-    /// Score at most this many validation rows per skill (default: all).
+    /// Which file of each skill's data to evaluate on: valid.jsonl or test.jsonl.
+    #[arg(long, value_enum, default_value_t = SplitArg::Valid)]
+    pub split: SplitArg,
+    /// Score at most this many rows per skill (default: all).
     #[arg(long)]
     pub max_rows: Option<usize>,
-    /// Sample prompts per skill (the first rows of its validation data), answered greedily.
+    /// Rows per skill (the first ones) whose greedy replies, in every column, get behaviour
+    /// metrics; 0 skips them.
+    #[arg(long, default_value_t = 60)]
+    pub behaviour_rows: usize,
+    /// Sample prompts per skill (the first rows of its data), answered greedily.
     #[arg(long, default_value_t = 3)]
     pub samples: usize,
-    /// Longest sample reply, in tokens.
+    /// Longest greedy reply (behaviour metrics and samples), in tokens.
     #[arg(long, default_value_t = 60)]
     pub max_tokens: usize,
     /// Padded tokens per scoring batch.
@@ -41,10 +52,30 @@ pub struct Args {
     pub json: bool,
 }
 
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitArg {
+    Valid,
+    Test,
+}
+
+impl From<SplitArg> for Split {
+    fn from(s: SplitArg) -> Self {
+        match s {
+            SplitArg::Valid => Split::Valid,
+            SplitArg::Test => Split::Test,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Report {
     weights: String,
+    split: Split,
+    /// Wall time of the whole evaluation (loading included), in seconds.
+    elapsed_s: f64,
     matrix: PerplexityMatrix,
+    /// `None` with `--behaviour-rows 0`.
+    behaviour: Option<BehaviourMatrix>,
     /// Per skill: own adapter lowest in its row, and how far below no adapter (fraction).
     diagonal: Vec<Diagonal>,
     samples: Vec<SampleReply>,
@@ -58,6 +89,8 @@ struct Diagonal {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let split = Split::from(a.split);
     let engine = a.model.load()?;
     let (registry, problems) = SkillRegistry::load_dir(&a.skills_dir, engine.backbone())
         .with_context(|| format!("reading the skills in {}", a.skills_dir.display()))?;
@@ -65,18 +98,37 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         eprintln!("warning: skill {} refused: {}", p.dir.display(), p.reason);
     }
     let skills: Vec<&Skill> = registry.iter().collect();
-    let sets = load_eval_sets(&engine, &skills, &a.data, a.max_len, a.max_rows)?;
+    let sets = load_eval_sets(&engine, &skills, &a.data, split, a.max_len, a.max_rows)?;
     if sets.is_empty() {
         anyhow::bail!(
-            "no validation data: expected <skill>/valid.jsonl under {}",
+            "no {split} data: expected <skill>/{} under {}",
+            split.file_name(),
             a.data.display()
         );
     }
     let matrix = perplexity_matrix(&engine, &sets, &skills, a.batch_tokens, |data, adapter| {
         eprintln!("scoring {data} data with adapter {adapter}");
     })?;
-    eprintln!("sample replies …");
-    let samples = sample_replies(&engine, &sets, a.samples, a.max_tokens)?;
+    let replies = greedy_replies(
+        &engine,
+        &sets,
+        &skills,
+        a.behaviour_rows,
+        a.samples,
+        a.max_tokens,
+        |data, adapter, n| eprintln!("greedy replies to {n} {data} prompts with adapter {adapter}"),
+    )?;
+    let column_names: Vec<String> = columns(&skills).into_iter().map(|(c, _)| c).collect();
+    let behaviour = (a.behaviour_rows > 0).then(|| {
+        behaviour_matrix(
+            &sets,
+            &replies,
+            &column_names,
+            a.behaviour_rows,
+            a.max_tokens,
+        )
+    });
+    let samples = sample_replies(&sets, &replies, &column_names, a.samples);
     let diagonal = matrix
         .diagonal()
         .into_iter()
@@ -88,7 +140,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         .collect();
     let report = Report {
         weights: format!("{:?}", a.model.weights),
+        split,
+        elapsed_s: started.elapsed().as_secs_f64(),
         matrix,
+        behaviour,
         diagonal,
         samples,
     };
@@ -103,8 +158,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
 fn print_text(r: &Report) {
     let m = &r.matrix;
     println!(
-        "Reply perplexity on each skill's validation data (rows) with each adapter (columns), {} weights:",
-        r.weights
+        "Reply perplexity on each skill's {} data (rows) with each adapter (columns), {} weights:",
+        r.split, r.weights
     );
     print!("{:<12} {:>7}", "data \\ adapter", "tokens");
     for a in &m.adapters {
@@ -133,6 +188,10 @@ fn print_text(r: &Report) {
             _ => println!("{}: no adapter trained", d.skill),
         }
     }
+    if let Some(b) = &r.behaviour {
+        println!();
+        print_behaviour(b);
+    }
     println!();
     for s in &r.samples {
         println!("[{}] user: {}", s.skill, s.prompt);
@@ -143,4 +202,58 @@ fn print_text(r: &Report) {
             None => println!("  adapter:    (none trained)"),
         }
     }
+    println!("evaluated in {:.1} s", r.elapsed_s);
+}
+
+/// One line per metric, a column per adapter, for each skill's data.
+fn print_behaviour(b: &BehaviourMatrix) {
+    println!(
+        "Behaviour of greedy replies (≤ {} tokens) to the first {} rows of each skill's data:",
+        b.max_tokens, b.rows
+    );
+    type Metric = (&'static str, fn(&BehaviourMetrics) -> Option<(f64, usize)>);
+    let metrics: [Metric; 9] = [
+        ("distinct-1", |m| Some((m.distinct_1, m.replies))),
+        ("distinct-2", |m| Some((m.distinct_2, m.replies))),
+        ("mean words", |m| Some((m.mean_words, m.replies))),
+        ("ended", |m| Some((m.ended_share, m.replies))),
+        ("answer acc", |m| {
+            m.answer_accuracy.map(|v| (v, m.answer_rows))
+        }),
+        ("halluc.", |m| {
+            m.hallucination_rate.map(|v| (v, m.passage_rows))
+        }),
+        ("fact use", |m| m.fact_use.map(|v| (v, m.fact_rows))),
+        ("contradict", |m| {
+            m.contradiction_rate.map(|v| (v, m.persona_rows))
+        }),
+        ("valence", |m| m.valence_match.map(|v| (v, m.valence_rows))),
+    ];
+    for (d, row) in b.data.iter().zip(&b.metrics) {
+        print!("{:<18} {:>5}", format!("{d} data"), "n");
+        for a in &b.adapters {
+            print!(" {a:>11}");
+        }
+        println!();
+        for (name, get) in &metrics {
+            let values: Vec<Option<(f64, usize)>> = row.iter().map(get).collect();
+            if values.iter().all(Option::is_none) {
+                continue;
+            }
+            let n = values.iter().flatten().map(|v| v.1).max().unwrap_or(0);
+            print!("  {name:<16} {n:>5}");
+            for v in &values {
+                match v {
+                    Some((v, _)) if *name == "mean words" => print!(" {v:>11.1}"),
+                    Some((v, _)) => print!(" {v:>11.2}"),
+                    None => print!(" {:>11}", "-"),
+                }
+            }
+            println!();
+        }
+    }
+    println!(
+        "(shares in [0, 1]; n = rows judged; answer acc, halluc. and valence need the rows' \
+         `expect` or `knowledge` fields, fact use `expect.fact`, contradict persona facts)"
+    );
 }
