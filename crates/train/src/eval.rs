@@ -260,6 +260,9 @@ pub struct BehaviourMatrix {
     pub data: Vec<String>,
     pub adapters: Vec<String>,
     pub metrics: Vec<Vec<BehaviourMetrics>>,
+    /// The same judges on the data's own reference replies (`references[data]`): what a
+    /// human-written reply scores, the ceiling to read the columns against.
+    pub references: Vec<BehaviourMetrics>,
 }
 
 /// Judges the replies to the first `behaviour_rows` rows of each set, in every column of
@@ -272,27 +275,31 @@ pub fn behaviour_matrix(
     max_tokens: usize,
 ) -> BehaviourMatrix {
     let mut metrics = Vec::new();
+    let mut references = Vec::new();
     for (set, set_replies) in sets.iter().zip(replies) {
         let settings = &set.skill.settings;
+        // The persona the prompt carried (as `build_prompt` chooses it).
+        let persona_of = |row: &DialogueRow| -> Vec<String> {
+            if !row.persona.is_empty() {
+                row.persona.clone()
+            } else if settings.uses_persona {
+                settings.persona.clone()
+            } else {
+                Vec::new()
+            }
+        };
+        let judged = &set.rows[..behaviour_rows.min(set.rows.len())];
+        let personas: Vec<Vec<String>> = judged.iter().map(persona_of).collect();
         let row_metrics = set_replies
             .replies
             .iter()
             .map(|column| {
-                let cases: Vec<Case<'_>> = set
-                    .rows
+                let cases: Vec<Case<'_>> = judged
                     .iter()
+                    .zip(&personas)
                     .zip(column)
-                    .take(behaviour_rows)
-                    .filter_map(|(row, reply)| {
+                    .filter_map(|((row, persona), reply)| {
                         let reply = reply.as_ref()?;
-                        // The persona the prompt carried (as `build_prompt` chooses it).
-                        let persona: &[String] = if !row.persona.is_empty() {
-                            &row.persona
-                        } else if settings.uses_persona {
-                            &settings.persona
-                        } else {
-                            &[]
-                        };
                         Some(Case {
                             row,
                             persona,
@@ -305,6 +312,17 @@ pub fn behaviour_matrix(
             })
             .collect();
         metrics.push(row_metrics);
+        let cases: Vec<Case<'_>> = judged
+            .iter()
+            .zip(&personas)
+            .map(|(row, persona)| Case {
+                row,
+                persona,
+                reply: &row.reply,
+                ended: true,
+            })
+            .collect();
+        references.push(behaviour::judge(&cases));
     }
     BehaviourMatrix {
         rows: behaviour_rows,
@@ -312,6 +330,7 @@ pub fn behaviour_matrix(
         data: replies.iter().map(|r| r.skill.clone()).collect(),
         adapters: columns.to_vec(),
         metrics,
+        references,
     }
 }
 

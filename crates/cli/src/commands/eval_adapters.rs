@@ -229,14 +229,15 @@ fn print_behaviour(b: &BehaviourMatrix) {
         }),
         ("valence", |m| m.valence_match.map(|v| (v, m.valence_rows))),
     ];
-    for (d, row) in b.data.iter().zip(&b.metrics) {
+    for ((d, row), reference) in b.data.iter().zip(&b.metrics).zip(&b.references) {
         print!("{:<18} {:>5}", format!("{d} data"), "n");
-        for a in &b.adapters {
+        for a in b.adapters.iter().map(String::as_str).chain(["reference"]) {
             print!(" {a:>11}");
         }
         println!();
         for (name, get) in &metrics {
-            let values: Vec<Option<(f64, usize)>> = row.iter().map(get).collect();
+            let values: Vec<Option<(f64, usize)>> =
+                row.iter().chain([reference]).map(get).collect();
             if values.iter().all(Option::is_none) {
                 continue;
             }
@@ -253,7 +254,7 @@ fn print_behaviour(b: &BehaviourMatrix) {
         }
     }
     println!(
-        "(shares in [0, 1]; n = rows judged; answer acc, halluc. and valence need the rows' \
+        "(shares in [0, 1]; n = rows judged; reference = the data's own replies, judged alike; answer acc, halluc. and valence need the rows' \
          `expect` or `knowledge` fields, fact use `expect.fact`, contradict persona facts)"
     );
 }

@@ -18,14 +18,23 @@ const SYMPATHY: &str = "\
     isolating, infuriating, maddening, humiliating, helpless, insulting, unbearable, gutting, \
     gutted, miserable, agonising, agonizing, distressing, alarming, worrying, unsettling, \
     shocking, irritating, exhausting, overwhelming, stress, grief, grieving, heartache, brutal, \
-    draining, disorienting, discouraging, gut-wrenching, wrenching, hit hard, hits hard";
+    draining, disorienting, discouraging, gut-wrenching, wrenching, hit hard, hits hard, \
+    hurtful, stung, sting, stings, wretched, deflating, letdown, let down, gruelling, grueling, \
+    dismissive, bittersweet, upheaval, on edge, heartache, heartbreak, knock your confidence, \
+    pull at you, pulls at you, weighing on you, weigh on you, tiring, wearing you down, \
+    outrageous, lonely, loneliness, worry, worrying, fear, anxious, dread, sinking feeling, \
+    out of your control, no wonder, understandable, completely natural, so natural, \
+    makes sense, completely fair, of course you, anyone would, hurts, hurting, ache, aches, \
+    mourning, loss, losing, grieve, tear, tears, cry, crying, sick, sickening, unlucky, \
+    nightmare, ordeal, setback, blow, cruel, harsh, insecure, rejection, ashamed, shame, \
+    embarrassing, mortifying, crushing, crushed, shattered, sinking, panic, rattled";
 
 /// Sympathy adjectives too common in other senses (`hard work`, `bad at maths`): they count
 /// only as an evaluation — see [`evaluative`].
 const SYMPATHY_ADJECTIVES: &str = "\
     hard, difficult, sad, bad, lonely, upset, worried, stressed, scared, afraid, angry, \
     annoying, heavy, worse, hurtful, anxious, nervous, frightened, hurt, awkward, unsettled, \
-    shaken, lost, alone, emotional";
+    shaken, lost, alone, emotional, empty, strange, enormous, worried, deep, deeply, real";
 
 /// Congratulation and joy: count wherever they occur (unless negated).
 const JOY: &str = "\
@@ -35,13 +44,20 @@ const JOY: &str = "\
     fantastic, terrific, brilliant, marvelous, marvellous, superb, delighted, thrilled, \
     relief, relieved, gorgeous, delightful, thrilling, well deserved, well-deserved, \
     deserve it, deserved it, earned it, celebrate, celebration, cheers, joy, bravo, remarkable, \
-    spectacular, achievement, huge success, big success, big step, best feeling";
+    spectacular, achievement, huge success, big success, big step, best feeling, \
+    heartwarming, heart-warming, blissful, bliss, treasure, courage, courageous, brave, \
+    rewarding, grinning, weight off, hard to beat, best kind, best outcome, milestone, \
+    big moment, quite a moment, dream, thoughtful, generous, devotion, proud moment, \
+    made my day, so happy, happiness, lucky, luck, fun, enjoy, enjoying, treat, win, won, \
+    wins, victory, success, successful, cheerful, uplifting, inspiring, heart-melting, \
+    love that, loved that, what a, perfection, the best, so much fun, beaming, glowing";
 
 /// Joy adjectives that count only as an evaluation (`that's great`, `how exciting`, `Nice!`,
 /// `you must be so happy`). `glad` is left out: `I'm glad you're safe` comforts after bad news.
 const JOY_ADJECTIVES: &str = "\
     great, nice, cool, exciting, excited, fun, lovely, incredible, sweet, perfect, beautiful, \
-    excellent, proud, happy, exciting, special, magical, impressive, fun";
+    excellent, proud, happy, special, magical, impressive, perfect, kind, rare, strong, \
+    sensible, clever, smart, good, well, ready, worth, delicious, tasty, cosy, cozy";
 
 /// Words after which an adjective is an evaluation: `that is …`, `sounds …`, `must be …`,
 /// `how …`, `what a …`.
@@ -51,7 +67,7 @@ const OPENERS: &str = "\
 /// Words skipped between an opener and its adjective.
 const INTENSIFIERS: &str = "\
     so, really, very, pretty, truly, just, absolutely, quite, super, incredibly, too, \
-    extremely, totally, a, an, such, the";
+    extremely, totally, seriously, like, a, an, such, the";
 
 /// The acknowledgements found in a reply, by valence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
