@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
 # Copyright AdapterBot contributors. Licensed under Apache-2.0.
-"""Builds the dialogue manager's labelled turns: data/manager/{train,test,probe}.jsonl.
+"""Builds the dialogue manager's labelled turns: data/manager/{train,valid,test,probe}.jsonl.
 
 Reads the offline sources under data/sources/ (fetched by data/fetch.sh) plus the turns written
 for this project in scripts/data/manager_data/. Deterministic: the same sources give the same
 bytes. Needs Python 3.11 and PyYAML (for the chatterbot corpus).
+
+Three held-out sets: test (its own countries, words, files, conversations and written lists,
+built apart from training), valid (carved from the training rows: every row made from an item
+held out for valid by a fixed hash, see common.in_valid) and probe (hand-written, another style).
+Settings are chosen on valid only.
 
     python3 scripts/data/make_manager_data.py
 """
@@ -23,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from manager_data import (  # noqa: E402
     broaden,
     chatterbot,
+    chatty,
     chitchat_dataset,
     contexts,
     factbook,
@@ -33,7 +39,7 @@ from manager_data import (  # noqa: E402
     written_knowledge,
     written_persona,
 )
-from manager_data.common import SKILLS, Row, norm, row_key, stable_fraction  # noqa: E402
+from manager_data.common import SKILLS, Row, in_valid, norm, row_key, stable_fraction  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,6 +95,9 @@ def build_split(split: str, sources: dict) -> list[Row]:
     )
     if split == "train":
         rows += broaden.context_rows()
+        # The chat-box register (long, several sentences, emoji, typos) and more conversations;
+        # added last so the rows above stay as they were.
+        rows += chatty.rows() + chatty.context_rows()
     return rows
 
 
@@ -117,17 +126,42 @@ def hold_out(train: list[Row], test: list[Row]) -> tuple[list[Row], int]:
     return kept, len(test) - len(kept)
 
 
-def check(train: list[Row], test: list[Row], probe_rows: list[Row]) -> None:
-    for name, rows in (("train", train), ("test", test), ("probe", probe_rows)):
+def carve_valid(rows: list[Row]) -> tuple[list[Row], list[Row], int]:
+    """Splits today's training rows into train and valid by the items they were made from, then
+    drops valid rows that training has anyway: the same text (unless a context-decided turn), or a
+    context-decided turn under a context training also has."""
+    train = [r for r in rows if not in_valid(r)]
+    valid = [r for r in rows if in_valid(r)]
+    train_texts = {norm(r.text) for r in train}
+    train_contexts = {tuple(norm(c) for c in r.context) for r in train if r.context}
+    context_texts = {norm(t) for t in CONTEXT_TEXTS}
+    kept = []
+    for r in valid:
+        if norm(r.text) in context_texts and r.context:
+            if tuple(norm(c) for c in r.context) not in train_contexts:
+                kept.append(r)
+        elif norm(r.text) not in train_texts:
+            kept.append(r)
+    return train, kept, len(valid) - len(kept)
+
+
+def check(train: list[Row], valid: list[Row], test: list[Row], probe_rows: list[Row]) -> None:
+    for name, rows in (("train", train), ("valid", valid), ("test", test), ("probe", probe_rows)):
         for row in rows:
             assert row.text.strip(), f"{name}: empty text"
             assert row.skill in SKILLS, f"{name}: unknown skill {row.skill}"
             assert len(row.context) <= 3 and all(c.strip() for c in row.context), f"{name}: bad context {row.context}"
-    counts = {name: collections.Counter(r.skill for r in rows) for name, rows in (("train", train), ("test", test))}
+    counts = {name: collections.Counter(r.skill for r in rows) for name, rows in (("train", train), ("valid", valid), ("test", test))}
     for skill in SKILLS:
         assert counts["train"][skill] >= 300, f"train has only {counts['train'][skill]} {skill} rows"
+        assert counts["valid"][skill] >= 100, f"valid has only {counts['valid'][skill]} {skill} rows"
         assert counts["test"][skill] >= 100, f"test has only {counts['test'][skill]} {skill} rows"
-    for name, rows in (("train", train), ("test", test)):
+    probe_counts = collections.Counter(r.skill for r in probe_rows)
+    probe_context = collections.Counter(r.skill for r in probe_rows if r.context)
+    for skill in SKILLS:
+        assert probe_counts[skill] >= 50, f"probe has only {probe_counts[skill]} {skill} rows"
+        assert probe_context[skill] >= 10, f"probe has only {probe_context[skill]} {skill} rows with context"
+    for name, rows in (("train", train), ("valid", valid), ("test", test)):
         share = sum(1 for r in rows if r.context) / len(rows)
         assert share >= 0.15, f"{name}: only {share:.0%} of rows have context"
 
@@ -142,16 +176,33 @@ def check(train: list[Row], test: list[Row], probe_rows: list[Row]) -> None:
         if norm(row.text) in train_texts:
             assert norm(row.text) in context_texts and row.context, f"test text also in train: {row.text!r}"
             assert norm(row.context[-1]) not in train_last, f"test context also in train: {row.context[-1]!r}"
-    all_texts = train_texts | {norm(r.text) for r in test}
+    # Valid holds out items the same way: nothing training has, bar context-decided turns under a
+    # context training never had.
+    train_contexts = {tuple(norm(c) for c in r.context) for r in train if r.context}
+    for row in valid:
+        assert row_key(row) not in train_keys, f"valid row also in train: {row}"
+        if norm(row.text) in train_texts:
+            assert norm(row.text) in context_texts and row.context, f"valid text also in train: {row.text!r}"
+            assert tuple(norm(c) for c in row.context) not in train_contexts, f"valid context also in train: {row.context!r}"
+    all_texts = train_texts | {norm(r.text) for r in valid} | {norm(r.text) for r in test}
     for row in probe_rows:
-        assert norm(row.text) not in all_texts, f"probe text also in train/test: {row.text!r}"
+        assert norm(row.text) not in all_texts or norm(row.text) in context_texts and row.context, \
+            f"probe text also in train/valid/test: {row.text!r}"
+    probe_keys = {row_key(r) for r in probe_rows}
+    for row in train + valid + test:
+        assert row_key(row) not in probe_keys, f"probe row also in a split: {row}"
 
     # The same short turn carries different labels under different contexts, in both splits.
-    for name, rows in (("train", train), ("test", test)):
+    # (Valid, a fifth of the exchanges, is too small for that per turn: there the short turns
+    # together must carry every skill.)
+    for name, rows in (("train", train), ("valid", valid), ("test", test)):
         labels = collections.defaultdict(set)
         for row in rows:
             if row.text in CONTEXT_TEXTS and row.context:
                 labels[row.text].add(row.skill)
+        if name == "valid":
+            assert set().union(*labels.values()) == set(SKILLS), f"valid: short turns carry only {labels}"
+            continue
         for text in contexts.AMBIGUOUS:
             assert len(labels[text]) >= 2, f"{name}: {text!r} has labels {labels[text]}, needs two or more"
 
@@ -200,21 +251,25 @@ def main() -> None:
             {split: SIZES[split]["chitchat_dataset"] for split in ("train", "test")},
         ),
     }
-    train = dedupe(build_split("train", sources), "train")
-    test, dropped = hold_out(train, dedupe(build_split("test", sources), "test"))
+    train, valid, valid_dropped = carve_valid(dedupe(build_split("train", sources), "train"))
+    test, dropped = hold_out(train + valid, dedupe(build_split("test", sources), "test"))
     probe_rows = probe.rows()
-    check(train, test, probe_rows)
+    check(train, valid, test, probe_rows)
 
     order = lambda r: stable_fraction("row-order", r.to_json())  # noqa: E731 - a fixed shuffle
     train.sort(key=order)
+    valid.sort(key=order)
     test.sort(key=order)
     write_jsonl(args.out / "train.jsonl", train)
+    write_jsonl(args.out / "valid.jsonl", valid)
     write_jsonl(args.out / "test.jsonl", test)
     write_jsonl(args.out / "probe.jsonl", probe_rows)
     report("train", train)
+    report("valid", valid)
     report("test", test)
     report("probe", probe_rows)
-    print(f"test rows dropped because training has the same text: {dropped}")
+    print(f"valid rows dropped because training has the same text or context: {valid_dropped}")
+    print(f"test rows dropped because training or valid has the same text: {dropped}")
 
 
 if __name__ == "__main__":

@@ -290,8 +290,8 @@ def _opener(text: str, *key: object) -> str:
     return rng.choice(OPENERS) + text
 
 
-def _turn(text: str, skill: str, *key: object) -> Row:
-    return written(restyle(_opener(text, skill, *key), "broaden", skill, *key), skill)
+def _turn(text: str, skill: str, *key: object, units: tuple[str, ...] = ()) -> Row:
+    return written(restyle(_opener(text, skill, *key), "broaden", skill, *key), skill, units=units or (f"line:{text}",))
 
 
 def _empathetic() -> list[Row]:
@@ -301,7 +301,7 @@ def _empathetic() -> list[Row]:
         for feeling in feelings:
             rng = rng_for("broaden-feeling", kind, feeling)
             for frame in rng.sample(frames, 2):
-                out.append(_turn(frame.replace("{f}", feeling), "empathetic", "frame", frame))
+                out.append(_turn(frame.replace("{f}", feeling), "empathetic", "frame", frame, units=(f"feeling:{feeling}",)))
     out += [_turn(t, "empathetic", "news") for t in GOOD_NEWS]
     out += [_turn(t, "empathetic", "situation") for t in SITUATIONS_UNNAMED]
     out += [_turn(t, "empathetic", "vent") for t in VENT_REQUESTS]
@@ -314,7 +314,8 @@ def _persona() -> list[Row]:
         for filler in fillers:
             rng = rng_for("broaden-persona", family, filler)
             for shape in rng.sample(shapes, min(PERSONA_SHAPES_PER_FILLER, len(shapes))):
-                out.append(_turn(shape.replace("{x}", filler), "persona", family, shape))
+                out.append(_turn(shape.replace("{x}", filler), "persona", family, shape,
+                                 units=(f"broaden-persona:{family}:{filler}",)))
     out += [_turn(q, "persona", "question") for q in PERSONA_QUESTIONS]
     return out
 
@@ -335,7 +336,8 @@ def _contexts() -> list[Row]:
             rng = rng_for("broaden-ctx", skill, i)
             user, bot = pairs[i % len(pairs)]
             text = turns[i] if i < len(turns) else rng.choice(CONTEXT_FOLLOW[skill])
-            out.append(_row(text, _shape(rng, user, bot), skill, [own], "broaden", skill, i))
+            out.append(_row(text, _shape(rng, user, bot), skill, [own], "broaden", skill, i,
+                            units=(f"exchange:{user}|{bot}",)))
     return out
 
 

@@ -129,7 +129,7 @@ def rows(path: Path, per_split: dict[str, int]) -> dict[str, list[Row]]:
                     context = tuple(earlier)
             if not context and not SMALL_TALK_MARKER.search(text):
                 continue  # a bare reply ("They'd be dangerous") only makes sense in its context
-            candidates[split].append(Row(text, context, "chitchat", SOURCE, MIT))
+            candidates[split].append(Row(text, context, "chitchat", SOURCE, MIT, (f"conversation:{conversation_id}",)))
     out = {}
     for split, pool in candidates.items():
         # Short openings ("hello") repeat thousands of times: keep one of each wording.

@@ -9,7 +9,7 @@ import html
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SKILLS = ("chitchat", "empathetic", "knowledge", "persona")
 SEED = "adapterbot-manager-data-v1"
@@ -32,6 +32,9 @@ class Row:
     skill: str
     source: str
     license: str
+    # What the row was made from (a country, a word, a conversation, a situation, an exchange),
+    # for carving the valid split; empty means the row's own text. Not written out.
+    units: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -46,8 +49,8 @@ class Row:
         )
 
 
-def written(text: str, skill: str, context: tuple[str, ...] = ()) -> Row:
-    return Row(text, tuple(context), skill, WRITTEN, APACHE)
+def written(text: str, skill: str, context: tuple[str, ...] = (), units: tuple[str, ...] = ()) -> Row:
+    return Row(text, tuple(context), skill, WRITTEN, APACHE, tuple(units))
 
 
 def rng_for(*parts: object) -> random.Random:
@@ -60,6 +63,20 @@ def stable_fraction(*parts: object) -> float:
     """A number in [0, 1) fixed by `parts`: used to split items between train and test."""
     digest = hashlib.sha256((SEED + "|" + "|".join(str(p) for p in parts)).encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
+
+
+# Share of the items behind today's training rows that go to the valid split instead.
+VALID_FRACTION = 0.2
+
+
+def row_units(row: Row) -> tuple[str, ...]:
+    return row.units or ("text:" + norm(row.text),)
+
+
+def in_valid(row: Row) -> bool:
+    """A training row goes to valid when any item it was made from is held out for valid, so
+    training never sees a valid item (country, word, conversation, situation, exchange, line)."""
+    return any(stable_fraction("valid-split", unit) < VALID_FRACTION for unit in row_units(row))
 
 
 _PUNCT = re.compile(r"[^\w' ]+")

@@ -16,7 +16,7 @@ Held out: test contexts come from test-only countries, words, situations and han
 
 from __future__ import annotations
 
-from .common import APACHE, WRITTEN, Row, capitalize_first, restyle, rng_for
+from .common import APACHE, WRITTEN, Row, capitalize_first, restyle, rng_for, row_units
 
 # Short turns that fit after any kind of exchange.
 AMBIGUOUS = [
@@ -195,41 +195,43 @@ def _shape(rng, user: str, bot: str) -> tuple[str, ...]:
     return (rng.choice(OPENERS), user, bot)
 
 
-def _row(text: str, context: tuple[str, ...], skill: str, origins: list[tuple[str, str]], *key: object) -> Row:
+def _row(text: str, context: tuple[str, ...], skill: str, origins: list[tuple[str, str]], *key: object,
+         units: tuple[str, ...] = ()) -> Row:
     """origins: (source, licence) of the turn and of the context; a row made of several names
     them all ("written-for-adapterbot+wordnet-template", "Apache-2.0 AND WordNet")."""
     sources = list(dict.fromkeys(s for s, _ in origins))
     licences = list(dict.fromkeys(lic for _, lic in origins))
     text = restyle(text, "ctx", *key) if text not in AMBIGUOUS + ASK_BACK else text
-    return Row(text, context, skill, "+".join(sources), " AND ".join(licences))
+    return Row(text, context, skill, "+".join(sources), " AND ".join(licences), tuple(units))
 
 
 def build(
     split: str,
     per_skill: int,
     mismatched_per_skill: int,
-    knowledge_pairs: list[tuple[str, str, str, str]],
+    knowledge_pairs: list[tuple[str, str, str, str, tuple[str, ...]]],
     other_countries: list[str],
     situations: list[tuple[str, list[str], bool]],
     clear_turns: dict[str, list[Row]],
 ) -> list[Row]:
     """Context rows for one split.
 
-    knowledge_pairs: (question, answer, source, licence) from this split's countries, words and
-    written facts. situations: this split's empathetic situations. clear_turns: per skill, rows
+    knowledge_pairs: (question, answer, source, licence, units) from this split's countries, words
+    and written facts. situations: this split's empathetic situations. clear_turns: per skill, rows
     of this split that are clear without context (used after a mismatched context)."""
     train = split == "train"
     own = (WRITTEN, APACHE)
-    contexts: dict[str, list[tuple[str, str, str, str]]] = {
+    contexts: dict[str, list[tuple[str, str, str, str, tuple[str, ...]]]] = {
         "knowledge": knowledge_pairs,
-        "chitchat": [(u, b, *own) for u, b in (CHITCHAT_TRAIN if train else CHITCHAT_TEST)],
-        "persona": [(u, b, *own) for u, b in (PERSONA_TRAIN if train else PERSONA_TEST)],
+        "chitchat": [(u, b, *own, (f"exchange:{u}|{b}",)) for u, b in (CHITCHAT_TRAIN if train else CHITCHAT_TEST)],
+        "persona": [(u, b, *own, (f"exchange:{u}|{b}",)) for u, b in (PERSONA_TRAIN if train else PERSONA_TEST)],
         "empathetic": [],
     }
     for situation, _feelings, positive in situations:
         comforts = (COMFORT_POSITIVE if positive else COMFORT_NEGATIVE)[split]
         rng = rng_for("comfort", split, situation)
-        contexts["empathetic"].append((capitalize_first(situation) + ("!" if positive else "."), rng.choice(comforts), *own))
+        contexts["empathetic"].append((capitalize_first(situation) + ("!" if positive else "."), rng.choice(comforts), *own,
+                                       (f"situation:{situation}",)))
     follow = {
         "knowledge": FOLLOW_KNOWLEDGE[split],
         "persona": FOLLOW_PERSONA[split],
@@ -246,21 +248,26 @@ def build(
         pool = contexts[skill]
         for i in range(per_skill):
             rng = rng_for("ctx", split, skill, i)
-            user, bot, source, licence = pool[i % len(pool)] if i < len(pool) else rng.choice(pool)
+            user, bot, source, licence, units = pool[i % len(pool)] if i < len(pool) else rng.choice(pool)
             if i < len(turns):
                 text = turns[i]
             elif rng.random() < 0.5:
-                text = rng.choice(follow[skill]).replace("{d}", rng.choice(other_countries))
+                follow_up = rng.choice(follow[skill])
+                country = rng.choice(other_countries)
+                text = follow_up.replace("{d}", country)
+                if "{d}" in follow_up:
+                    units += (f"country:{country}",)
             else:
                 text = rng.choice(turns)
-            rows.append(_row(text, _shape(rng, user, bot), skill, [own, (source, licence)], split, skill, i))
+            rows.append(_row(text, _shape(rng, user, bot), skill, [own, (source, licence)], split, skill, i, units=units))
         if skill in ("persona", "chitchat"):
             pairs = (ASK_BACK_PERSONA if skill == "persona" else ASK_BACK_CHITCHAT)[split]
             for i, (question, answer) in enumerate(pairs):
                 rng = rng_for("askback", split, skill, i)
                 context = (question,) if rng.random() < 0.5 else (rng.choice(["hi", "hey there", "hello!"]), question)
                 text = answer + rng.choice(ASK_BACK_TAILS[split])
-                rows.append(_row(text, context, skill, [own], split, "askback", skill, i))
+                rows.append(_row(text, context, skill, [own], split, "askback", skill, i,
+                                 units=(f"askback:{question}|{answer}",)))
         # A clear turn of another skill after this context: the turn decides.
         others = [s for s in ("chitchat", "empathetic", "knowledge", "persona") if s != skill]
         for i in range(mismatched_per_skill):
@@ -268,8 +275,9 @@ def build(
             target = others[i % len(others)]
             if skill == "empathetic" and target == "chitchat":
                 target = "knowledge" if i % 2 else "persona"  # a joke request right after bad news is no clear case
-            user, bot, source, licence = rng.choice(contexts[skill])
+            user, bot, source, licence, units = rng.choice(contexts[skill])
             turn = rng.choice(clear_turns[target])
             origins = [(turn.source, turn.license), (source, licence)]
-            rows.append(_row(turn.text, _shape(rng, user, bot), target, origins, split, "mm", skill, i))
+            rows.append(_row(turn.text, _shape(rng, user, bot), target, origins, split, "mm", skill, i,
+                             units=row_units(turn) + units))
     return rows

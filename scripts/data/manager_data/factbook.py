@@ -381,8 +381,10 @@ def questions(countries: list[Country], split: str, per_country: float) -> list[
         for i in range(count):
             other = rng.choice([c for c in pool if c is not country])
             kind = rng.random()
+            units = (f"country:{country.name}",)
             if kind < 0.08:
                 template = rng.choice(PAIR_TRAIN if split == "train" else PAIR_TEST)
+                units += (f"country:{other.name}",)
             elif kind < 0.13:
                 template = rng.choice(ABOUT_TRAIN if split == "train" else ABOUT_TEST)
             else:
@@ -390,11 +392,11 @@ def questions(countries: list[Country], split: str, per_country: float) -> list[
                 spec = FIELDS[field]
                 template = rng.choice(spec.train if split == "train" else spec.test)
             text = restyle(_fill(template, country, other), "factbook", country.code, i)
-            rows.append(Row(text, (), "knowledge", SOURCE, PUBLIC_DOMAIN))
+            rows.append(Row(text, (), "knowledge", SOURCE, PUBLIC_DOMAIN, units))
     return rows
 
 
-def qa_pairs(countries: list[Country], split: str) -> list[tuple[str, str, str, str]]:
+def qa_pairs(countries: list[Country], split: str) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     """(question, the bot's factual answer, source, licence) for context rows: a follow-up after
     one of these is about the same facts."""
     pairs = []
@@ -409,5 +411,5 @@ def qa_pairs(countries: list[Country], split: str) -> list[tuple[str, str, str, 
         question = _fill(template, country, country)
         answer = spec.answer.replace("{C}", capitalize_first(country.name)).replace("{c}", country.name)
         answer = answer.replace("{v}", _value(country, field) or "")
-        pairs.append((question, answer, SOURCE, PUBLIC_DOMAIN))
+        pairs.append((question, answer, SOURCE, PUBLIC_DOMAIN, (f"country:{country.name}",)))
     return pairs

@@ -175,11 +175,11 @@ def questions(entries: list[Entry], split: str, count: int) -> list[Row]:
     for entry in pick(entries, split, count):
         rng = rng_for("wordnet", split, entry.word, entry.pos)
         text = restyle(_question(entry, split, rng), "wordnet", entry.word)
-        rows.append(Row(text, (), "knowledge", SOURCE, WORDNET))
+        rows.append(Row(text, (), "knowledge", SOURCE, WORDNET, (f"word:{entry.word}",)))
     return rows
 
 
-def qa_pairs(entries: list[Entry], split: str, skip: int, count: int) -> list[tuple[str, str, str, str]]:
+def qa_pairs(entries: list[Entry], split: str, skip: int, count: int) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
     """(question, the bot's gloss answer, source, licence) for context rows, from words after the first `skip`
     (those are the plain questions), so a word is asked about in one way only."""
     pool = pick(entries, split, skip + count)[skip:]
@@ -193,5 +193,5 @@ def qa_pairs(entries: list[Entry], split: str, skip: int, count: int) -> list[tu
         answer = f"{capitalize_first(entry.word)} ({kind}): {entry.gloss}."
         if entry.hypernym and rng.random() < 0.5:
             answer += f" It is a kind of {entry.hypernym}."
-        pairs.append((capitalize_first(question), answer, SOURCE, WORDNET))
+        pairs.append((capitalize_first(question), answer, SOURCE, WORDNET, (f"word:{entry.word}",)))
     return pairs

@@ -106,12 +106,18 @@ JOIN_TEST = ("{g} — {b}", "{b} hehe", "{b} :D")
 def rows(split: str, combos: int) -> list[Row]:
     lists = TRAIN if split == "train" else TEST
     joins = JOIN_TRAIN if split == "train" else JOIN_TEST
-    out = [written(restyle(text, "chitchat", kind), "chitchat") for kind, texts in lists.items() for text in texts]
+    out = [written(restyle(text, "chitchat", kind), "chitchat", units=(f"chitchat:{text}",))
+           for kind, texts in lists.items() for text in texts]
     bodies = [t for kind in ("weather", "food", "day", "hobby") for t in lists[kind]]
     greetings = [g for g in lists["greeting"] if "?" not in g and len(g) < 12]
     for i in range(combos):
         rng = rng_for("chitchat-combo", split, i)
         body = rng.choice(bodies)
-        text = rng.choice(joins).replace("{g}", rng.choice(greetings).rstrip("!.:) ")).replace("{b}", body)
-        out.append(written(restyle(text, "chitchat-combo", i), "chitchat"))
+        join = rng.choice(joins)
+        greeting = rng.choice(greetings)
+        text = join.replace("{g}", greeting.rstrip("!.:) ")).replace("{b}", body)
+        if "{g}" not in join:
+            greeting = ""
+        units = (f"chitchat:{body}",) + ((f"chitchat:{greeting}",) if greeting else ())
+        out.append(written(restyle(text, "chitchat-combo", i), "chitchat", units=units))
     return out

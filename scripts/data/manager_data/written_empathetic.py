@@ -182,7 +182,7 @@ def rows(split: str, frames_per_situation: int) -> list[Row]:
         rng = rng_for("empathetic", split, situation)
         for frame in rng.sample(frames, min(frames_per_situation, len(frames))):
             text = _frame(frame, situation, rng.choice(feelings))
-            out.append(written(restyle(text, "empathetic", frame), "empathetic"))
+            out.append(written(restyle(text, "empathetic", frame), "empathetic", units=(f"situation:{situation}",)))
     for text in DIRECT_TRAIN if train else DIRECT_TEST:
         out.append(written(restyle(text, "empathetic-direct"), "empathetic"))
     return out

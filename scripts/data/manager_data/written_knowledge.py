@@ -74,8 +74,9 @@ TEST = [
 
 
 def rows(split: str) -> list[Row]:
-    return [written(restyle(q, "knowledge-written"), "knowledge") for q, _ in (TRAIN if split == "train" else TEST)]
+    return [written(restyle(q, "knowledge-written"), "knowledge", units=(f"fact:{q}",))
+            for q, _ in (TRAIN if split == "train" else TEST)]
 
 
-def qa_pairs(split: str) -> list[tuple[str, str, str, str]]:
-    return [(q, a, WRITTEN, APACHE) for q, a in (TRAIN if split == "train" else TEST)]
+def qa_pairs(split: str) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    return [(q, a, WRITTEN, APACHE, (f"fact:{q}",)) for q, a in (TRAIN if split == "train" else TEST)]

@@ -122,5 +122,6 @@ def rows(split: str, shapes_per_filler: int) -> list[Row]:
                 lead = rng.choice(leads)
                 body = shape.replace("{x}", filler)
                 text = lead + body[:1].lower() + body[1:] if lead else body
-                out.append(written(restyle(text, "persona", topic, filler, shape), "persona"))
+                out.append(written(restyle(text, "persona", topic, filler, shape), "persona",
+                                   units=(f"persona:{topic}:{filler}",)))
     return out

@@ -3,9 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use adapterbot_skills::manager::{
-    HeadOptions, ManagerConfig, ManagerError, DEFAULT_ENCODER_LAYERS,
-};
+use adapterbot_skills::manager::{ManagerConfig, ManagerError, DEFAULT_ENCODER_LAYERS};
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan};
 
 use super::manager::{ManagerPaths, TrainArgs};
@@ -109,8 +107,18 @@ fn retrain_manager(a: &AddArgs, id: &str, skill_dir: &Path) -> anyhow::Result<()
         data: a.manager_data.clone(),
         skills_dir: a.train.skills_dir.clone(),
         threshold: config.threshold,
-        epochs: HeadOptions::default().epochs,
-        seed: HeadOptions::default().seed,
+        // The settings the current head was trained with; the epochs it kept (chosen on the
+        // validation turns, which have no turns of the new skill) instead of the most.
+        epochs: config
+            .training
+            .get("best_epoch")
+            .and_then(|e| e.as_u64())
+            .map_or(config.head.epochs, |e| e as usize),
+        patience: config.head.patience,
+        hidden: config.head.hidden,
+        valid: None,
+        no_valid: true,
+        seed: config.head.seed,
         encoder_layers: config.encoder_layers.unwrap_or(DEFAULT_ENCODER_LAYERS),
     })?;
     println!("the dialogue manager now routes to `{id}`");

@@ -24,6 +24,21 @@ pub struct Mistake {
     pub probability: f32,
 }
 
+/// What a confidence threshold would do on these turns.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThresholdScore {
+    pub threshold: f32,
+    /// Share of turns below it (answered by the default skill).
+    pub fallback_rate: f64,
+    /// Share of turns answered by their labelled skill when turns below the threshold go to
+    /// the default skill (right only where the default is the labelled one).
+    pub served_accuracy: f64,
+}
+
+/// Thresholds the report scores, from "never falls back" (4 skills: the top probability is at
+/// least 0.25) upwards.
+const THRESHOLDS: [f32; 10] = [0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ManagerEval {
     pub turns: usize,
@@ -36,6 +51,11 @@ pub struct ManagerEval {
     /// Share of turns below the confidence threshold (they would go to the default skill).
     pub fallback_rate: f64,
     pub threshold: f32,
+    /// The skill a fallback goes to in `thresholds` ("" when none was named: a fallback is
+    /// then never right).
+    pub default_skill: String,
+    /// Fallback rate and served accuracy for a range of thresholds, to choose one (on valid).
+    pub thresholds: Vec<ThresholdScore>,
     /// Time to route one turn as the server does: its context was embedded when the previous
     /// reply ended (`prepare_context`), so only the turn itself is encoded, then the head runs.
     pub median_ms: f64,
@@ -52,6 +72,15 @@ pub fn evaluate(
     manager: &DialogueManager,
     rows: &[LabelledTurn],
 ) -> Result<ManagerEval, ManagerError> {
+    evaluate_with_default(manager, rows, "")
+}
+
+/// As [`evaluate`], scoring thresholds with turns below them answered by `default_skill`.
+pub fn evaluate_with_default(
+    manager: &DialogueManager,
+    rows: &[LabelledTurn],
+    default_skill: &str,
+) -> Result<ManagerEval, ManagerError> {
     let skills = manager.skills().to_vec();
     let k = skills.len();
     let mut confusion = vec![vec![0usize; k]; k];
@@ -60,6 +89,8 @@ pub fn evaluate(
     let mut mistakes = Vec::new();
     let mut fallbacks = 0;
     let mut correct = 0;
+    // (top probability, its skill is the labelled one, the default skill is the labelled one)
+    let mut decided = Vec::with_capacity(rows.len());
     for r in rows {
         let Some(expected) = skills.iter().position(|s| *s == r.skill) else {
             return Err(ManagerError::Data(format!(
@@ -86,6 +117,7 @@ pub fn evaluate(
             );
         let predicted = skills.iter().position(|s| s == best).unwrap_or(0);
         confusion[expected][predicted] += 1;
+        decided.push((p, predicted == expected, r.skill == default_skill));
         if predicted == expected {
             correct += 1;
         } else {
@@ -114,6 +146,22 @@ pub fn evaluate(
             }
         })
         .collect();
+    let thresholds = THRESHOLDS
+        .iter()
+        .map(|&t| {
+            let n = decided.len().max(1) as f64;
+            let below = decided.iter().filter(|(p, _, _)| *p < t).count();
+            let served = decided
+                .iter()
+                .filter(|&&(p, right, default_right)| if p < t { default_right } else { right })
+                .count();
+            ThresholdScore {
+                threshold: t,
+                fallback_rate: below as f64 / n,
+                served_accuracy: served as f64 / n,
+            }
+        })
+        .collect();
     times.sort_by(f64::total_cmp);
     cold_times.sort_by(f64::total_cmp);
     let n = rows.len().max(1) as f64;
@@ -125,6 +173,8 @@ pub fn evaluate(
         confusion,
         fallback_rate: fallbacks as f64 / n,
         threshold: manager.config().threshold,
+        default_skill: default_skill.to_string(),
+        thresholds,
         median_ms: percentile(&times, 0.5),
         p90_ms: percentile(&times, 0.9),
         cold_median_ms: percentile(&cold_times, 0.5),

@@ -13,7 +13,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::head::{argmax_rows, HeadOptions, RoutingHead};
+use super::head::{argmax_rows, EpochLog, HeadOptions, RoutingHead, Validation};
 use super::{turn_features, DialogueManager, LabelledTurn, ManagerConfig, ManagerError};
 use super::{SentenceEncoder, CONFIG_FILE};
 
@@ -53,13 +53,35 @@ pub struct TrainReport {
     pub train_accuracy: f64,
     pub embed_seconds: f64,
     pub head_seconds: f64,
+    /// Held-out turns scored after every epoch (0 when trained without).
+    pub valid_rows: usize,
+    /// The epoch whose head was kept: the best on the validation turns, or the last.
+    pub best_epoch: usize,
+    /// Accuracy on the validation turns of the head that was kept.
+    pub valid_accuracy: Option<f64>,
+    pub history: Vec<EpochLog>,
 }
 
-/// Trains a head on `rows` and writes it with its config to `out` (replacing what was there
-/// only once everything is written). Returns the manager, ready to route.
+/// Trains a head on `rows` for `opts.epochs` epochs and writes it with its config to `out`
+/// (replacing what was there only once everything is written). Returns the manager, ready to
+/// route.
 pub fn train_manager(
     encoder: SentenceEncoder,
     rows: &[LabelledTurn],
+    opts: &HeadOptions,
+    threshold: f32,
+    out: &Path,
+) -> Result<(DialogueManager, TrainReport), ManagerError> {
+    train_manager_validated(encoder, rows, &[], opts, threshold, out)
+}
+
+/// As [`train_manager`], scoring the head on the held-out `valid` turns after every epoch and
+/// keeping the best epoch's head (early stopping, `opts.patience`). Valid turns are never
+/// trained on; with none, every epoch runs and the last head is kept.
+pub fn train_manager_validated(
+    encoder: SentenceEncoder,
+    rows: &[LabelledTurn],
+    valid: &[LabelledTurn],
     opts: &HeadOptions,
     threshold: f32,
     out: &Path,
@@ -75,26 +97,60 @@ pub fn train_manager(
             "the manager needs turns of at least two skills, got {skills:?}"
         )));
     }
+    if opts.epochs == 0 {
+        return Err(ManagerError::Data(
+            "the head needs at least one epoch".into(),
+        ));
+    }
     let examples = augment(rows, opts.seed);
     let labels: Vec<u32> = examples
         .iter()
         .map(|(_, _, s)| skills.iter().position(|k| k == s).expect("skill listed") as u32)
         .collect();
 
+    let mut valid_labels = Vec::with_capacity(valid.len());
+    for r in valid {
+        let Some(i) = skills.iter().position(|k| *k == r.skill) else {
+            return Err(ManagerError::Data(format!(
+                "validation turn {:?} is labelled `{}`, which the training turns lack ({skills:?})",
+                r.text, r.skill
+            )));
+        };
+        valid_labels.push(i as u32);
+    }
+    let valid_examples: Vec<_> = valid
+        .iter()
+        .map(|r| (r.text.clone(), r.context.clone(), r.skill.clone()))
+        .collect();
+
     let t0 = Instant::now();
     let features = embed_all(&encoder, &examples)?;
+    let valid_features = if valid.is_empty() {
+        None
+    } else {
+        Some(embed_all(&encoder, &valid_examples)?)
+    };
     let embed_seconds = t0.elapsed().as_secs_f64();
 
     let t1 = Instant::now();
     let bar = progress(opts.epochs as u64, "training head");
-    let mut final_loss = f32::NAN;
-    let head = RoutingHead::train(&features, &labels, skills.len(), opts, |_, loss| {
-        final_loss = loss;
-        bar.set_message(format!("loss {loss:.4}"));
-        bar.inc(1);
-    })?;
+    let validation = valid_features.as_ref().map(|f| Validation {
+        features: f,
+        labels: &valid_labels,
+    });
+    let trained =
+        RoutingHead::train_validated(&features, &labels, skills.len(), opts, validation, |log| {
+            bar.set_message(match log.valid_accuracy {
+                Some(a) => format!("loss {:.4}, valid {:.1}%", log.train_loss, a * 100.0),
+                None => format!("loss {:.4}", log.train_loss),
+            });
+            bar.inc(1);
+        })?;
     bar.finish_and_clear();
     let head_seconds = t1.elapsed().as_secs_f64();
+    let head = trained.head;
+    let kept = &trained.history[trained.best_epoch.max(1) - 1];
+    let final_loss = kept.train_loss;
 
     let predicted = argmax_rows(&head.probabilities(&features)?)?;
     let correct = predicted
@@ -111,6 +167,10 @@ pub fn train_manager(
         train_accuracy: correct as f64 / labels.len() as f64,
         embed_seconds,
         head_seconds,
+        valid_rows: valid.len(),
+        best_epoch: trained.best_epoch,
+        valid_accuracy: kept.valid_accuracy,
+        history: trained.history.clone(),
     };
     let config = ManagerConfig {
         skills,
