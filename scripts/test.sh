@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: fetches the default model and the data sources if missing, installs
 # what the server's tests need (openai client, curl, Chromium) if missing, then builds once (release,
-# so the real-model tests run at full speed) and runs the whole workspace's tests.
+# so the real-model tests run at full speed), builds the knowledge index if missing, and runs the
+# whole workspace's tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required (install Rust with rustup)" >&2; exit 1; }
@@ -35,8 +36,17 @@ data/fetch.sh
 # One model thread per test: the test harness already runs tests in parallel on every core, and
 # candle's spinning worker pools collapse when they compete for the cores (docs/engine.md).
 export CANDLE_NUM_THREADS="${CANDLE_NUM_THREADS:-1}" RAYON_NUM_THREADS="${RAYON_NUM_THREADS:-1}"
+# Everything `cargo test` builds, built first (the same targets, so the tests reuse it) for the
+# binary: the server's end-to-end tests answer from the knowledge index in models/knowledge
+# (crates/server/tests/common/mod.rs, knowledge_store), which is not committed. Built here once
+# when it is missing or cannot be read by this build (about 12 s).
+cargo build --release --workspace --locked --all-targets
+bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
+if ! "$bin" knowledge search capital --k 1 >/dev/null 2>&1; then
+  echo "Building the knowledge index (models/knowledge) for the server's tests" >&2
+  "$bin" knowledge build
+fi
 cargo test --release --workspace --locked "$@"
 # Deployment files (docker/): Kubernetes manifests against the official schemas and against the
 # Dockerfiles and compose file, and the variables they set against `adapterbot serve --help`.
-bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
-if [ -x "$bin" ]; then scripts/check_deploy.sh --binary "$bin"; else scripts/check_deploy.sh; fi
+scripts/check_deploy.sh --binary "$bin"

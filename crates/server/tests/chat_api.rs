@@ -5,7 +5,7 @@ mod common;
 use std::time::Duration;
 
 use adapterbot_server::{AppState, ServerConfig};
-use common::{client, metric, read_sse, start, start_with, user};
+use common::{client, metric, read_sse, start, start_full, start_with, user, SseEvent};
 use serde_json::{json, Value};
 
 fn chat(max_tokens: usize, skill: &str, text: &str) -> Value {
@@ -119,25 +119,86 @@ async fn a_skill_named_by_hand_answers_and_auto_goes_through_the_manager() {
         .await
         .unwrap();
     let route = read_sse(auto).await[0].json();
-    if skills["manager"] == true {
-        // A trained manager decides: a probability for every skill, summing to one.
-        assert_eq!(route["source"], "auto", "{route}");
-        let probs = route["probabilities"].as_object().unwrap();
-        for id in &ids {
-            assert!(probs.contains_key(*id), "no probability for {id}: {route}");
-        }
-        let sum: f64 = probs.values().map(|p| p.as_f64().unwrap()).sum();
-        assert!((sum - 1.0).abs() < 1e-3, "{route}");
-        let best = probs
-            .iter()
-            .max_by(|a, b| a.1.as_f64().partial_cmp(&b.1.as_f64()).unwrap())
-            .unwrap()
-            .0;
-        assert_eq!(route["skill"], best.as_str(), "{route}");
-    } else {
-        assert_eq!(route["source"], "fallback", "{route}");
-        assert_eq!(route["skill"], skills["default_skill"], "{route}");
+    // The shipped manager (models/manager, committed) decides: a probability for every skill,
+    // summing to one, and the most likely skill answers.
+    assert_eq!(
+        skills["manager"], true,
+        "the shipped manager did not load: {skills}"
+    );
+    assert_eq!(route["source"], "auto", "{route}");
+    let probs = route["probabilities"].as_object().unwrap();
+    for id in &ids {
+        assert!(probs.contains_key(*id), "no probability for {id}: {route}");
     }
+    let sum: f64 = probs.values().map(|p| p.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-3, "{route}");
+    let best = probs
+        .iter()
+        .max_by(|a, b| a.1.as_f64().partial_cmp(&b.1.as_f64()).unwrap())
+        .unwrap()
+        .0;
+    assert_eq!(route["skill"], best.as_str(), "{route}");
+    assert_eq!(route["skill"], "knowledge", "{route}");
+    s.shutdown().await;
+}
+
+/// The reply's text: the `token` events of a stream, joined.
+fn reply_text(events: &[SseEvent]) -> String {
+    events
+        .iter()
+        .filter(|e| e.event == "token")
+        .map(|e| e.json()["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+// With the knowledge index (scripts/test.sh builds it): a factual question goes to the knowledge
+// skill by the manager's own choice, the passage that answers it reaches the client in the
+// route event, and the reply uses it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_sends_a_capital_question_to_knowledge_with_the_passage_and_the_reply_names_it() {
+    let s = start_full(ServerConfig::default()).await;
+    let res = client()
+        .post(s.at("/api/chat"))
+        .json(&chat(40, "auto", "What is the capital of Australia?"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let events = read_sse(res).await;
+    assert_eq!(events[0].event, "route", "{events:?}");
+    let route = events[0].json();
+    assert_eq!(route["skill"], "knowledge", "{route}");
+    assert_eq!(route["source"], "auto", "{route}");
+    let passages = route["knowledge"].as_array().unwrap();
+    assert!(
+        passages
+            .iter()
+            .any(|p| p["text"].as_str().unwrap().contains("Canberra")),
+        "no retrieved passage names Canberra: {route}"
+    );
+    let reply = reply_text(&events);
+    assert!(reply.contains("Canberra"), "the reply: {reply:?} ({route})");
+    s.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_sends_bad_news_to_empathetic() {
+    let s = start_full(ServerConfig::default()).await;
+    let res = client()
+        .post(s.at("/api/chat"))
+        .json(&chat(4, "auto", "My grandmother passed away last week."))
+        .send()
+        .await
+        .unwrap();
+    let events = read_sse(res).await;
+    let route = events[0].json();
+    assert_eq!(route["skill"], "empathetic", "{route}");
+    assert_eq!(route["source"], "auto", "{route}");
+    assert!(
+        route["knowledge"].as_array().unwrap().is_empty(),
+        "the empathetic skill reads no passages: {route}"
+    );
+    assert!(!reply_text(&events).trim().is_empty(), "{events:?}");
     s.shutdown().await;
 }
 

@@ -56,6 +56,35 @@ pub fn planner() -> TurnPlanner {
     }
 }
 
+/// The knowledge index the shipped server reads (models/knowledge), which some tests need:
+/// scripts/test.sh builds it when it is missing or stale (`adapterbot knowledge build`). A test
+/// that needs it fails here, saying so, rather than passing without it.
+pub fn knowledge_store() -> adapterbot_skills::knowledge::KnowledgeStore {
+    let dir = repo().join("models/knowledge");
+    adapterbot_skills::knowledge::KnowledgeStore::open(&dir).unwrap_or_else(|e| {
+        panic!(
+            "this test needs the knowledge index in {}: {e}. Build it with \
+             `adapterbot knowledge build` after data/fetch.sh (scripts/test.sh does both)",
+            dir.display()
+        )
+    })
+}
+
+/// The shipped skills with the shipped manager and the knowledge index, both required: what a
+/// deployed server runs with.
+pub fn full_planner() -> TurnPlanner {
+    let mut planner = planner();
+    let manager = adapterbot_skills::manager::DialogueManager::load(
+        &repo().join("models/manager"),
+        &repo().join("models/minilm"),
+        &adapterbot_engine::Device::Cpu,
+    )
+    .unwrap_or_else(|e| panic!("the shipped manager (models/manager) does not load: {e}"));
+    planner.manager = Some(manager);
+    planner.knowledge = Some(knowledge_store());
+    planner
+}
+
 pub struct TestServer {
     pub url: String,
     pub state: AppState,
@@ -101,6 +130,12 @@ impl TestServer {
 /// A ready server with the real model.
 pub async fn start(config: ServerConfig) -> TestServer {
     let state = AppState::with_model(config, engine(), planner()).unwrap();
+    start_with(state).await
+}
+
+/// A ready server with the real model, the shipped manager and the knowledge index.
+pub async fn start_full(config: ServerConfig) -> TestServer {
+    let state = AppState::with_model(config, engine(), full_planner()).unwrap();
     start_with(state).await
 }
 
