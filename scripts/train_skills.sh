@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Retrains the default skills' adapters from the repository's data (data/skills/<id>/) into
 # models/skills/<id>/ (adapter.safetensors, skill.json's training summary, loss.svg), then prints
-# the skill × adapter perplexity matrix. About 10–15 minutes per skill on a 2-core CPU.
+# the skill × adapter report on the test split (perplexity and behaviour). About 15–25 minutes
+# per skill on a 2-core CPU.
 #
 #   scripts/train_skills.sh [SKILL…]        (default: every default skill)
 #
 # TRAIN_FLAGS adds flags to every `adapterbot train adapter` (e.g. TRAIN_FLAGS="--threads 1" on a
-# busy machine); MAX_STEPS caps the updates per skill (default 150); EVAL=0 skips the matrix.
+# busy machine); MAX_STEPS caps the updates per skill (default 200); EVAL=0 skips the report.
 # The corpora themselves are rebuilt with scripts/data/make_skill_corpora.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,9 +23,9 @@ for skill in "${skills[@]}"; do
   echo "== training $skill"
   # shellcheck disable=SC2086  # TRAIN_FLAGS is a list of flags
   "$bin" train adapter --skill "$skill" \
-    --epochs 2 --max-steps "${MAX_STEPS:-150}" --batch-tokens 384 --max-len 384 \
-    --lr 1e-3 --eval-every 50 --patience 3 --seed 0 ${TRAIN_FLAGS:-}
+    --epochs 2 --max-steps "${MAX_STEPS:-200}" --batch-tokens 384 --max-len 384 \
+    --lr 1e-3 --eval-every 100 --patience 3 --seed 0 ${TRAIN_FLAGS:-}
 done
 if [ "${EVAL:-1}" != 0 ]; then
-  "$bin" eval adapters
+  "$bin" eval adapters --split test
 fi
