@@ -4,8 +4,10 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use adapterbot_server::ServerConfig;
-use common::{client, eventually, metric, read_sse, start, user, SseReader};
+use adapterbot_server::{AppState, ServerConfig};
+use common::{
+    client, eventually, metric, read_sse, start, start_with, user, SseReader, TestServer,
+};
 use serde_json::{json, Value};
 
 fn long_reply(max_tokens: usize) -> Value {
@@ -152,9 +154,23 @@ async fn a_client_that_drops_mid_stream_frees_its_slot_and_the_engine_moves_on()
     s.shutdown().await;
 }
 
+/// A server whose `chitchat` skill answers with the backbone alone: every trained adapter ends
+/// its turn within a few dozen tokens, so a stream that must outlast a signal needs the backbone,
+/// which writes a long story on for hundreds of tokens.
+async fn start_with_untrained_chitchat(config: ServerConfig) -> TestServer {
+    let mut planner = common::planner();
+    let mut chitchat = planner
+        .registry
+        .remove("chitchat")
+        .expect("the shipped chitchat skill");
+    chitchat.adapter = None;
+    planner.registry.add(chitchat);
+    start_with(AppState::with_model(config, common::engine(), planner).unwrap()).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_ends_a_long_stream_with_an_error_event_after_the_grace_period() {
-    let mut s = start(ServerConfig {
+    let mut s = start_with_untrained_chitchat(ServerConfig {
         shutdown_grace: Duration::from_millis(300),
         ..ServerConfig::default()
     })
