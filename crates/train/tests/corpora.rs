@@ -41,7 +41,10 @@ fn sentences(text: &str) -> Vec<String> {
         }
     }
     out.push(current);
-    out.iter().map(|s| norm(s)).filter(|s| !s.is_empty()).collect()
+    out.iter()
+        .map(|s| norm(s))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 fn user_turns(r: &DialogueRow) -> impl Iterator<Item = String> + '_ {
@@ -71,8 +74,15 @@ fn every_default_corpus_has_three_well_formed_splits() {
         assert!(valid.len() >= 100, "{skill}: {} valid rows", valid.len());
         assert!(test.len() >= 100, "{skill}: {} test rows", test.len());
         for r in train.iter().chain(&valid).chain(&test) {
-            assert!(!r.source.is_empty() && !r.license.is_empty(), "{skill}: {r:?}");
-            assert!(r.reply.split_whitespace().count() <= 50, "{skill}: {}", r.reply);
+            assert!(
+                !r.source.is_empty() && !r.license.is_empty(),
+                "{skill}: {r:?}"
+            );
+            assert!(
+                r.reply.split_whitespace().count() <= 50,
+                "{skill}: {}",
+                r.reply
+            );
             match skill {
                 "knowledge" => assert!((2..=3).contains(&r.knowledge.len()), "{r:?}"),
                 "persona" => assert!(!r.persona.is_empty(), "{r:?}"),
@@ -87,7 +97,10 @@ fn every_default_corpus_has_three_well_formed_splits() {
             "empathetic" => labelled(&|r| r.expect.valence.is_some()),
             _ => test.len(),
         };
-        assert!(need * 10 >= test.len() * 8, "{skill}: {need} labelled test rows");
+        assert!(
+            need * 10 >= test.len() * 8,
+            "{skill}: {need} labelled test rows"
+        );
     }
 }
 
@@ -107,7 +120,10 @@ fn test_splits_share_no_reply_sentence_or_user_turn_with_training() {
                     );
                 }
                 for u in user_turns(&r) {
-                    assert!(!held_turns.contains(&u), "{skill} {name}: test user turn {u:?}");
+                    assert!(
+                        !held_turns.contains(&u),
+                        "{skill} {name}: test user turn {u:?}"
+                    );
                 }
             }
         }
