@@ -3,16 +3,11 @@ reported (distinctness, sizes, contamination); crates/train/tests/corpora.rs che
 on the committed files."""
 
 import collections
-import re
 
-from common import SPLITS, norm, sentences
+from common import SPLITS, norm, sentences, split_sentences
 from split import fingerprints
 
 MAX_SENTENCE_USES = 3
-
-
-def raw_sentences(text):
-    return [p for p in re.split(r"(?<=[.!?…])\s+", text.strip()) if p]
 
 
 def cap_sentence_reuse(splits, limit=MAX_SENTENCE_USES):
@@ -25,7 +20,7 @@ def cap_sentence_reuse(splits, limit=MAX_SENTENCE_USES):
     for name in ("test", "valid", "train"):
         kept, cut[name] = [], 0
         for r in splits[name]:
-            parts = raw_sentences(r["reply"])
+            parts = split_sentences(r["reply"])
             fresh, here = [], collections.Counter()
             for p in parts:
                 if norm(p) and uses[norm(p)] + here[norm(p)] < limit:

@@ -45,10 +45,14 @@ def norm(text):
     return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
+def split_sentences(text):
+    """The sentences of a reply as written (split after . ! ? …), empty ones dropped."""
+    return [p for p in re.split(r"(?<=[.!?…])\s+", text.strip()) if p]
+
+
 def sentences(text):
-    """The sentences of a reply (split after . ! ? …), normalized, empty ones dropped."""
-    parts = re.split(r"(?<=[.!?…])\s+", text.strip())
-    return [n for n in (norm(p) for p in parts) if n]
+    """The sentences of a reply, normalized, empty ones dropped: how replies are compared."""
+    return [n for n in (norm(p) for p in split_sentences(text)) if n]
 
 
 def user_turns(r):
