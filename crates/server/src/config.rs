@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use adapterbot_engine::LoadOptions;
+use adapterbot_skills::PlannerPaths;
 
 /// How the HTTP side behaves once the model is loaded.
 #[derive(Debug, Clone)]
@@ -45,14 +46,9 @@ impl Default for ServerConfig {
 pub struct LoadSpec {
     pub model: PathBuf,
     pub load_options: LoadOptions,
-    pub skills_dir: PathBuf,
-    /// The trained dialogue manager; absent = `auto` always answers with the default skill.
-    pub manager_dir: PathBuf,
-    /// The sentence encoder the manager reads turns with.
-    pub encoder_dir: PathBuf,
-    /// The knowledge index; absent = the `knowledge` skill answers without passages.
-    pub knowledge_dir: PathBuf,
-    pub default_skill: String,
+    /// The skills, the dialogue manager (absent = `auto` always answers with the default
+    /// skill) and the knowledge index (absent = `knowledge` answers without passages).
+    pub planner: PlannerPaths,
 }
 
 /// Everything `adapterbot serve` needs.

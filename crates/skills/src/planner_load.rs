@@ -1,0 +1,138 @@
+//! Loading a [`TurnPlanner`] from its folders: the skills, and — when they are there — the
+//! dialogue manager and the knowledge index. The server and the terminal chat both load through
+//! here, so the same folders give the same bot. A missing manager or knowledge index is a
+//! warning (`auto` then answers with the default skill; `knowledge` answers without passages);
+//! an unreadable skills folder or a missing default skill is an error.
+
+use std::path::PathBuf;
+
+use adapterbot_engine::{Backbone, Device};
+
+use crate::knowledge::{KnowledgeStore, DEFAULT_INDEX_DIR};
+use crate::manager::{DialogueManager, DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
+use crate::registry::SkillRegistry;
+use crate::turn::TurnPlanner;
+
+/// The skill that answers when the manager is unsure or absent, unless told otherwise.
+pub const DEFAULT_SKILL: &str = "chitchat";
+/// Where skills live by default (one folder per skill).
+pub const DEFAULT_SKILLS_DIR: &str = "models/skills";
+
+/// Where a planner's parts are read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannerPaths {
+    pub skills_dir: PathBuf,
+    /// The trained dialogue manager; `None` = not wanted (every turn names its skill).
+    pub manager_dir: Option<PathBuf>,
+    /// The sentence encoder the manager reads turns with.
+    pub encoder_dir: PathBuf,
+    pub knowledge_dir: PathBuf,
+    pub default_skill: String,
+}
+
+impl Default for PlannerPaths {
+    fn default() -> Self {
+        Self {
+            skills_dir: DEFAULT_SKILLS_DIR.into(),
+            manager_dir: Some(DEFAULT_MANAGER_DIR.into()),
+            encoder_dir: DEFAULT_ENCODER_DIR.into(),
+            knowledge_dir: DEFAULT_INDEX_DIR.into(),
+            default_skill: DEFAULT_SKILL.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PlannerLoadError {
+    #[error("reading the skills in {dir}: {source}")]
+    Skills {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the default skill `{id}` is not in {dir}; it has: {known} (set --default-skill)")]
+    NoDefaultSkill {
+        id: String,
+        dir: PathBuf,
+        /// The skills that are there, comma-separated.
+        known: String,
+    },
+}
+
+impl TurnPlanner {
+    /// Everything a turn is planned with, for this backbone. Skills that cannot be loaded are
+    /// logged and left out (as `SkillRegistry::load_dir` does).
+    pub fn load(paths: &PlannerPaths, backbone: &Backbone) -> Result<Self, PlannerLoadError> {
+        let (registry, _refused) =
+            SkillRegistry::load_dir(&paths.skills_dir, backbone).map_err(|source| {
+                PlannerLoadError::Skills {
+                    dir: paths.skills_dir.clone(),
+                    source,
+                }
+            })?;
+        if registry.get(&paths.default_skill).is_err() {
+            return Err(PlannerLoadError::NoDefaultSkill {
+                id: paths.default_skill.clone(),
+                dir: paths.skills_dir.clone(),
+                known: match registry.ids().join(", ") {
+                    k if k.is_empty() => "none".into(),
+                    k => k,
+                },
+            });
+        }
+        let manager = paths
+            .manager_dir
+            .as_ref()
+            .and_then(|dir| load_manager(dir, paths));
+        let knowledge = load_knowledge(paths);
+        tracing::info!(
+            skills = ?registry.ids(),
+            manager = manager.is_some(),
+            knowledge = knowledge.is_some(),
+            "skills loaded"
+        );
+        Ok(TurnPlanner {
+            registry,
+            manager,
+            knowledge,
+            default_skill: paths.default_skill.clone(),
+        })
+    }
+}
+
+fn load_manager(dir: &std::path::Path, paths: &PlannerPaths) -> Option<DialogueManager> {
+    if !dir.exists() {
+        tracing::warn!(
+            dir = %dir.display(),
+            "no dialogue manager there: `auto` answers with the default skill"
+        );
+        return None;
+    }
+    // The manager (a few MiniLM layers and a small head) stays on the CPU even when the
+    // backbone is on a GPU: it routes a turn in milliseconds there, and keeps the GPU's memory
+    // and queue for the backbone.
+    match DialogueManager::load(dir, &paths.encoder_dir, &Device::Cpu) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            tracing::warn!(error = %e, "no dialogue manager: `auto` answers with the default skill");
+            None
+        }
+    }
+}
+
+fn load_knowledge(paths: &PlannerPaths) -> Option<KnowledgeStore> {
+    let dir = &paths.knowledge_dir;
+    if !dir.exists() {
+        tracing::warn!(
+            dir = %dir.display(),
+            "no knowledge index there: the knowledge skill answers without passages"
+        );
+        return None;
+    }
+    match KnowledgeStore::open(dir) {
+        Ok(k) => Some(k),
+        Err(e) => {
+            tracing::warn!(error = %e, "no knowledge store: the knowledge skill answers without passages");
+            None
+        }
+    }
+}
