@@ -2,7 +2,8 @@
 # Sets up and starts AdapterBot with the default model and skills: fetches the backbone, the
 # manager's sentence encoder and the knowledge sources (pinned, once), builds the binary and the
 # knowledge index (once), then starts the server, which prints the address to open.
-# Extra arguments go to `adapterbot serve` (e.g. --port 9000).
+# Extra arguments go to `adapterbot serve` (e.g. --port 9000); `scripts/run.sh chat [FLAGS]` starts
+# the terminal chat with the same bot instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 models/fetch.sh
@@ -10,4 +11,8 @@ data/fetch.sh
 cargo build --release --locked --bin adapterbot
 bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
 [ -f models/knowledge/manifest.json ] || "$bin" knowledge build
+if [ "${1:-}" = chat ]; then
+  shift
+  exec "$bin" chat "$@"
+fi
 exec "$bin" serve "$@"

@@ -1,5 +1,6 @@
 //! The `adapterbot` binary: parses flags and wires the crates together; no logic of its own.
 
+mod bot;
 mod commands;
 mod model_args;
 
@@ -57,7 +58,7 @@ fn main() -> anyhow::Result<()> {
     // every command says which device the model runs on.
     let default_filter = match cli.command {
         Command::Serve(_) => {
-            "warn,adapterbot_server=info,tower_http=info,adapterbot_engine::device=info"
+            "warn,adapterbot_server=info,adapterbot_skills::planner_load=info,tower_http=info,adapterbot_engine::device=info"
         }
         _ => "warn,adapterbot_engine::device=info",
     };

@@ -1,9 +1,17 @@
 //! Flags shared by every command that loads the model, and the loading itself.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use adapterbot_engine::{Adapter, DeviceChoice, Engine, LoadOptions, WeightMode};
-use adapterbot_skills::{SkillRegistry, SkillSettings};
+use adapterbot_engine::{Adapter, AdapterManifest, DeviceChoice, Engine, LoadOptions, WeightMode};
+use adapterbot_skills::knowledge::{KnowledgeStore, DEFAULT_INDEX_DIR};
+use adapterbot_skills::manager::{DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
+use adapterbot_skills::planner_load::{DEFAULT_SKILL, DEFAULT_SKILLS_DIR};
+use adapterbot_skills::registry::validate_id;
+use adapterbot_skills::{
+    PlannerLoadError, PlannerPaths, Skill, SkillChoice, SkillError, SkillRegistry, SkillSettings,
+    TurnPlanner,
+};
 use anyhow::Context;
 
 pub const DEFAULT_MODEL: &str = "models/SmolLM2-135M-Instruct.Q4_1.gguf";
@@ -28,17 +36,126 @@ pub struct ModelArgs {
     pub device: DeviceChoice,
 }
 
+/// Where the bot's parts are read from: the flags `serve`, `chat` and `generate` share, so
+/// the terminal and the server answer with the same skills, manager and knowledge.
 #[derive(clap::Args, Debug, Clone)]
-pub struct AdapterArgs {
-    /// Answer with this skill's adapter (models/skills/<ID>/).
-    #[arg(long, conflicts_with = "adapter")]
-    pub skill: Option<String>,
-    /// Answer with the adapter in this folder (skill.json + adapter.safetensors).
-    #[arg(long)]
-    pub adapter: Option<PathBuf>,
-    /// Where skills live.
-    #[arg(long, env = "ADAPTERBOT_SKILLS_DIR", default_value = "models/skills")]
+pub struct PlannerArgs {
+    /// Where skills live (one folder per skill).
+    #[arg(long, env = "ADAPTERBOT_SKILLS_DIR", default_value = DEFAULT_SKILLS_DIR)]
     pub skills_dir: PathBuf,
+    /// The trained dialogue manager; when absent, `auto` answers with the default skill.
+    #[arg(long, env = "ADAPTERBOT_MANAGER_DIR", default_value = DEFAULT_MANAGER_DIR)]
+    pub manager_dir: PathBuf,
+    /// The sentence encoder the manager reads turns with (fetched by models/fetch.sh).
+    #[arg(long, env = "ADAPTERBOT_ENCODER_DIR", default_value = DEFAULT_ENCODER_DIR)]
+    pub encoder_dir: PathBuf,
+    /// The knowledge index; when absent, the knowledge skill answers without passages.
+    #[arg(long, env = "ADAPTERBOT_KNOWLEDGE_DIR", default_value = DEFAULT_INDEX_DIR)]
+    pub knowledge_dir: PathBuf,
+    /// The skill that answers when the manager is unsure or absent.
+    #[arg(long, env = "ADAPTERBOT_DEFAULT_SKILL", default_value = DEFAULT_SKILL)]
+    pub default_skill: String,
+}
+
+impl PlannerArgs {
+    /// The folders; `with_manager: false` leaves the manager out (every turn names its skill).
+    pub fn paths(&self, with_manager: bool) -> PlannerPaths {
+        PlannerPaths {
+            skills_dir: self.skills_dir.clone(),
+            manager_dir: with_manager.then(|| self.manager_dir.clone()),
+            encoder_dir: self.encoder_dir.clone(),
+            knowledge_dir: self.knowledge_dir.clone(),
+            default_skill: self.default_skill.clone(),
+        }
+    }
+}
+
+/// An adapter folder outside the skills folder (`--adapter DIR`), as a skill of its own: its
+/// manifest's id, settings and weights. It need not sit in a folder named after its id.
+pub fn adapter_skill(dir: &Path, engine: &Engine) -> anyhow::Result<Skill> {
+    let (adapter, manifest) = Adapter::load_dir(dir, engine.backbone())
+        .with_context(|| format!("loading the adapter in {}", dir.display()))?;
+    validate_id(&manifest.id)
+        .with_context(|| format!("the adapter in {} has no usable id", dir.display()))?;
+    let settings = SkillSettings::from_manifest(&manifest).map_err(anyhow::Error::msg)?;
+    Ok(Skill {
+        manifest,
+        settings,
+        adapter: Some(Arc::new(adapter)),
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// The planner and the first skill choice for a terminal command: `--skill ID|auto` answers
+/// like the server; `--adapter DIR` with that adapter alone; neither with the backbone alone, as
+/// the route `backbone`. `with_manager` loads the dialogue manager even for a named skill (the
+/// chat can switch to `auto`). A named skill may come from a folder without the default skill.
+pub fn terminal_planner(
+    engine: &Engine,
+    planner: &PlannerArgs,
+    skill: Option<&str>,
+    adapter: Option<&Path>,
+    with_manager: bool,
+) -> anyhow::Result<(TurnPlanner, SkillChoice)> {
+    if let Some(id) = skill {
+        let choice = SkillChoice::parse(Some(id));
+        let mut paths = planner.paths(with_manager || choice == SkillChoice::Auto);
+        let loaded = match (TurnPlanner::load(&paths, engine.backbone()), &choice) {
+            (Err(PlannerLoadError::NoDefaultSkill { .. }), SkillChoice::Manual(id)) => {
+                paths.default_skill = id.clone();
+                TurnPlanner::load(&paths, engine.backbone()).map_err(|e| match e {
+                    PlannerLoadError::NoDefaultSkill { known, .. } => {
+                        anyhow::Error::new(SkillError::Unknown {
+                            id: id.clone(),
+                            known,
+                        })
+                    }
+                    e => e.into(),
+                })?
+            }
+            (loaded, _) => loaded?,
+        };
+        if let SkillChoice::Manual(id) = &choice {
+            loaded.registry.get(id)?;
+        }
+        return Ok((loaded, choice));
+    }
+    let skill = match adapter {
+        Some(dir) => adapter_skill(dir, engine)?,
+        None => backbone_skill(),
+    };
+    // A lone adapter that answers from passages still gets them, when the index is there.
+    let knowledge = if skill.settings.uses_knowledge {
+        KnowledgeStore::open(&planner.knowledge_dir)
+            .map_err(|e| tracing::warn!(error = %e, "answering without knowledge passages"))
+            .ok()
+    } else {
+        None
+    };
+    let id = skill.id().to_string();
+    let mut registry = SkillRegistry::default();
+    registry.add(skill);
+    let planner = TurnPlanner {
+        registry,
+        manager: None,
+        knowledge,
+        default_skill: id.clone(),
+    };
+    Ok((planner, SkillChoice::Manual(id)))
+}
+
+/// The backbone with no adapter and default settings, as a skill.
+fn backbone_skill() -> Skill {
+    Skill {
+        manifest: AdapterManifest {
+            id: "backbone".into(),
+            title: "The backbone alone".into(),
+            ..AdapterManifest::default()
+        },
+        settings: SkillSettings::default(),
+        adapter: None,
+        dir: PathBuf::new(),
+    }
 }
 
 impl ModelArgs {
@@ -54,44 +171,5 @@ impl ModelArgs {
 
     pub fn load(&self) -> anyhow::Result<Engine> {
         Ok(Engine::load(&self.model, &self.load_options()?)?)
-    }
-}
-
-/// The skill a command answers with: its adapter (none = the backbone alone) and settings.
-#[derive(Default)]
-pub struct ChosenSkill {
-    pub adapter: Option<Adapter>,
-    pub settings: SkillSettings,
-}
-
-impl AdapterArgs {
-    /// The skill or adapter asked for, checked against the loaded backbone. A skill that is not
-    /// trained yet answers with the backbone alone.
-    pub fn load(&self, engine: &Engine) -> anyhow::Result<ChosenSkill> {
-        if let Some(id) = &self.skill {
-            let (registry, problems) = SkillRegistry::load_dir(&self.skills_dir, engine.backbone())
-                .with_context(|| format!("reading the skills in {}", self.skills_dir.display()))?;
-            for p in &problems {
-                eprintln!("warning: skill {} refused: {}", p.dir.display(), p.reason);
-            }
-            let skill = registry.get(id)?;
-            if skill.adapter.is_none() {
-                eprintln!("note: skill `{id}` has no trained adapter yet; answering with the backbone alone");
-            }
-            return Ok(ChosenSkill {
-                adapter: skill.adapter.as_deref().cloned(),
-                settings: skill.settings.clone(),
-            });
-        }
-        let Some(dir) = &self.adapter else {
-            return Ok(ChosenSkill::default());
-        };
-        let (adapter, manifest) = Adapter::load_dir(dir, engine.backbone())
-            .with_context(|| format!("loading the adapter in {}", dir.display()))?;
-        let settings = SkillSettings::from_manifest(&manifest).map_err(anyhow::Error::msg)?;
-        Ok(ChosenSkill {
-            adapter: Some(adapter),
-            settings,
-        })
     }
 }

@@ -1,28 +1,13 @@
 //! The `adapterbot` binary, run as a user would, on the real model.
 
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
+
+use common::{adapterbot, model, serve, text};
 
 use adapterbot_engine::{Adapter, AdapterInit, AdapterManifest, Engine, LoadOptions};
-
-fn model() -> PathBuf {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(p.exists(), "the real model is missing: run models/fetch.sh");
-    p
-}
-
-fn adapterbot(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_adapterbot"))
-        .args(args)
-        .env("ADAPTERBOT_THREADS", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
 
 const PROMPT: &str = "I just lost my job and I feel terrible. What should I do?";
 
@@ -226,33 +211,6 @@ fn bench_prints_a_json_report() {
         first["greedy_tokens"].as_array().unwrap()[..3]
     );
     assert!(report["decode_tok_s"].as_f64().is_some_and(|v| v > 0.0));
-}
-
-/// Starts `adapterbot serve` on a free port with `args` and waits until it says it is ready;
-/// returns the process and the address it prints.
-fn serve(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
-
-    let m = model();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adapterbot"))
-        .args(["serve", "--port", "0", "--model", m.to_str().unwrap()])
-        .args(args)
-        .env("ADAPTERBOT_THREADS", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap_or_else(|| panic!("no address in {first:?}"))
-        .to_string();
-    let ready = lines.next().unwrap().unwrap();
-    assert!(ready.starts_with("Ready: open http://"), "{ready}");
-    (child, url)
 }
 
 #[test]

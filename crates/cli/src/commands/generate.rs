@@ -1,18 +1,33 @@
-//! `adapterbot generate`: one reply, streamed to stdout.
+//! `adapterbot generate`: one reply, streamed to stdout (or one JSON object with `--json`).
 
 use std::io::Write;
+use std::path::PathBuf;
 
-use adapterbot_engine::{ChatMessage, Event, SamplingParams};
-use adapterbot_skills::{build_prompt, PromptContext};
+use adapterbot_engine::ChatMessage;
+use adapterbot_skills::turn::SamplingOverrides;
+use adapterbot_skills::TurnRequest;
+use serde_json::json;
 
-use crate::model_args::{AdapterArgs, ModelArgs};
+use crate::bot::{self, route_line};
+use crate::model_args::{terminal_planner, ModelArgs, PlannerArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
     #[command(flatten)]
-    pub adapter: AdapterArgs,
+    pub planner: PlannerArgs,
+    /// Answer with this skill, or `auto` to let the dialogue manager pick it (with knowledge
+    /// passages and the skill's sampling settings, as the server does). Without it and without
+    /// --adapter the backbone alone answers.
+    #[arg(long, conflicts_with = "adapter")]
+    pub skill: Option<String>,
+    /// Answer with the adapter in this folder (skill.json + adapter.safetensors).
+    #[arg(long)]
+    pub adapter: Option<PathBuf>,
+    /// A persona fact for the persona skill (repeatable).
+    #[arg(long)]
+    pub persona: Vec<String>,
     /// The user's message.
     #[arg(long)]
     pub prompt: String,
@@ -22,76 +37,95 @@ pub struct Args {
     /// Send the prompt as raw text instead of wrapping it in the chat template.
     #[arg(long)]
     pub raw: bool,
+    /// Print one JSON object (route, passages, reply, usage) instead of streaming the reply.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub sampling: SamplingArgs,
 }
 
-#[derive(clap::Args, Debug, Clone)]
+/// Sampling flags. Unset ones come from the skill's settings, then the engine's defaults
+/// (greedy, 256 tokens), as in an API request.
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct SamplingArgs {
-    #[arg(long, default_value_t = 256)]
-    pub max_tokens: usize,
-    /// 0 = greedy.
-    #[arg(long, default_value_t = 0.0)]
-    pub temperature: f64,
-    #[arg(long, default_value_t = 0)]
-    pub top_k: usize,
-    #[arg(long, default_value_t = 1.0)]
-    pub top_p: f64,
-    #[arg(long, default_value_t = 1.0)]
-    pub repetition_penalty: f32,
-    #[arg(long, default_value_t = 299_792_458)]
-    pub seed: u64,
+    /// Longest reply in tokens [default: the skill's, else 256].
+    #[arg(long)]
+    pub max_tokens: Option<usize>,
+    /// 0 = greedy [default: the skill's, else 0].
+    #[arg(long)]
+    pub temperature: Option<f64>,
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    #[arg(long)]
+    pub repetition_penalty: Option<f32>,
+    /// [default: 299792458, as the server's]
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Stop before this text (repeatable).
     #[arg(long)]
     pub stop: Vec<String>,
 }
 
 impl SamplingArgs {
-    pub fn params(&self) -> SamplingParams {
-        SamplingParams {
+    pub fn overrides(&self) -> SamplingOverrides {
+        SamplingOverrides {
             temperature: self.temperature,
-            top_k: self.top_k,
             top_p: self.top_p,
+            top_k: self.top_k,
             repetition_penalty: self.repetition_penalty,
-            seed: self.seed,
             max_tokens: self.max_tokens,
-            stop: self.stop.clone(),
+            seed: self.seed,
+            stop: (!self.stop.is_empty()).then(|| self.stop.clone()),
         }
     }
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let params = args.sampling.params();
-    params.validate()?;
     let engine = args.model.load()?;
-    let skill = args.adapter.load(&engine)?;
-    let prompt = if args.raw {
-        engine.encode_prompt(&args.prompt)?
-    } else {
-        let mut messages = Vec::new();
-        if let Some(system) = &args.system {
-            messages.push(ChatMessage::new("system", system));
-        }
-        messages.push(ChatMessage::new("user", &args.prompt));
-        let ctx = PromptContext::default();
-        build_prompt(&engine, &messages, &skill.settings, &ctx, params.max_tokens)?.ids
-    };
-    let mut out = std::io::stdout().lock();
-    for event in engine.generate(prompt, params, skill.adapter.as_ref())? {
-        match event? {
-            Event::Text { text } => {
-                out.write_all(text.as_bytes())?;
-                out.flush()?;
-            }
-            Event::Done {
-                finish_reason,
-                usage,
-                timings,
-            } => {
-                writeln!(out)?;
-                tracing::info!(?finish_reason, ?usage, ?timings, "done");
-            }
-        }
+    let (planner, skill) = terminal_planner(
+        &engine,
+        &args.planner,
+        args.skill.as_deref(),
+        args.adapter.as_deref(),
+        false,
+    )?;
+    let mut messages = Vec::new();
+    if let Some(system) = &args.system {
+        messages.push(ChatMessage::new("system", system));
     }
+    messages.push(ChatMessage::new("user", &args.prompt));
+    let request = TurnRequest {
+        messages,
+        skill,
+        persona: super::chat::clean_facts(args.persona.iter().map(String::as_str)),
+        sampling: args.sampling.overrides(),
+    };
+    let mut turn = planner.plan(&engine, &request)?;
+    if args.raw {
+        turn.prompt.ids = engine.encode_prompt(&args.prompt)?;
+    }
+    if args.json {
+        let reply = bot::stream_turn(&engine, &turn, |_| Ok(()))?;
+        let report = json!({
+            "route": turn.route,
+            "knowledge": turn.knowledge,
+            "reply": reply.text,
+            "finish_reason": reply.finish_reason,
+            "usage": reply.usage,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    if args.skill.is_some() {
+        eprintln!("{}", route_line(&turn.route, &turn.knowledge));
+    }
+    let mut out = std::io::stdout().lock();
+    bot::stream_turn(&engine, &turn, |text| {
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    })?;
+    writeln!(out)?;
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use adapterbot_server::{auth::read_key_file, LoadSpec, ServeConfig, ServerConfig};
 
-use crate::model_args::ModelArgs;
+use crate::model_args::{ModelArgs, PlannerArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,25 +18,8 @@ pub struct Args {
     pub port: u16,
     #[command(flatten)]
     pub model: ModelArgs,
-    /// Where skills live (one folder per skill).
-    #[arg(long, env = "ADAPTERBOT_SKILLS_DIR", default_value = "models/skills")]
-    pub skills_dir: PathBuf,
-    /// The trained dialogue manager; when absent, `auto` answers with the default skill.
-    #[arg(long, env = "ADAPTERBOT_MANAGER_DIR", default_value = "models/manager")]
-    pub manager_dir: PathBuf,
-    /// The sentence encoder the manager reads turns with (fetched by models/fetch.sh).
-    #[arg(long, env = "ADAPTERBOT_ENCODER_DIR", default_value = "models/minilm")]
-    pub encoder_dir: PathBuf,
-    /// The knowledge index; when absent, the knowledge skill answers without passages.
-    #[arg(
-        long,
-        env = "ADAPTERBOT_KNOWLEDGE_DIR",
-        default_value = "models/knowledge"
-    )]
-    pub knowledge_dir: PathBuf,
-    /// The skill that answers when the manager is unsure or absent.
-    #[arg(long, env = "ADAPTERBOT_DEFAULT_SKILL", default_value = "chitchat")]
-    pub default_skill: String,
+    #[command(flatten)]
+    pub planner: PlannerArgs,
     /// Replies generated at once (interleaved token by token on one engine thread).
     #[arg(long, env = "ADAPTERBOT_MAX_CONCURRENT", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=256))]
@@ -102,11 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         load: LoadSpec {
             model: args.model.model.clone(),
             load_options: args.model.load_options()?,
-            skills_dir: args.skills_dir,
-            manager_dir: args.manager_dir,
-            encoder_dir: args.encoder_dir,
-            knowledge_dir: args.knowledge_dir,
-            default_skill: args.default_skill,
+            planner: args.planner.paths(true),
         },
     };
     adapterbot_server::run(config)
