@@ -22,7 +22,7 @@ pub enum Embedding {
 }
 
 impl Embedding {
-    fn forward(&self, ids: &Tensor) -> Result<Tensor> {
+    pub(crate) fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         Ok(match self {
             Self::Quantized(q) => q.embedding(ids)?,
             Self::Dense(w) => {
@@ -169,7 +169,7 @@ impl Backbone {
         self.head(&rows, true)
     }
 
-    fn head(&self, hidden: &Tensor, differentiable: bool) -> Result<Tensor> {
+    pub(crate) fn head(&self, hidden: &Tensor, differentiable: bool) -> Result<Tensor> {
         let h = rms_norm(
             hidden,
             &self.final_norm,
@@ -224,24 +224,62 @@ impl Backbone {
         mask: Option<&Tensor>,
         differentiable: bool,
     ) -> Result<Tensor> {
-        let cfg = &self.cfg;
-        let (b, seq, _) = x.dims3()?;
-        let (nh, nkv, hd) = (cfg.num_heads, cfg.num_kv_heads, cfg.head_dim);
-
-        let normed = rms_norm(x, &block.attn_norm, cfg.rms_norm_eps, differentiable)?;
+        let normed = rms_norm(x, &block.attn_norm, self.cfg.rms_norm_eps, differentiable)?;
         let qkv = block.qkv.forward(&normed)?;
+        let attn = self.attention(layer, &qkv, offset, cache, mask, differentiable)?;
+        self.block_tail(block, x, &attn, differentiable)
+    }
+
+    /// Self-attention of one sequence's new positions: `qkv` `[b, seq, (heads + 2 · kv_heads) ·
+    /// head_dim]` at positions `offset..`, after what `cache` holds (and appended to it) →
+    /// `[b, seq, heads · head_dim]`.
+    pub(crate) fn attention(
+        &self,
+        layer: usize,
+        qkv: &Tensor,
+        offset: usize,
+        cache: Option<&mut KvCache>,
+        mask: Option<&Tensor>,
+        differentiable: bool,
+    ) -> Result<Tensor> {
+        let (q, k, v) = self.split_heads(qkv)?;
+        let q = self.rope.apply(&q, offset, differentiable)?;
+        let k = self.rope.apply(&k, offset, differentiable)?;
+        self.attend(layer, &q, &k, &v.contiguous()?, cache, mask, differentiable)
+    }
+
+    /// `qkv` `[b, seq, …]` → Q `[b, heads, seq, head_dim]`, K and V `[b, kv_heads, seq, head_dim]`.
+    pub(crate) fn split_heads(&self, qkv: &Tensor) -> Result<(Tensor, Tensor, Tensor)> {
+        let cfg = &self.cfg;
+        let (b, seq, _) = qkv.dims3()?;
+        let (nh, nkv, hd) = (cfg.num_heads, cfg.num_kv_heads, cfg.head_dim);
         let heads = |start: usize, n: usize| -> Result<Tensor> {
             Ok(qkv
                 .narrow(2, start * hd, n * hd)?
                 .reshape((b, seq, n, hd))?
                 .transpose(1, 2)?)
         };
-        let q = self.rope.apply(&heads(0, nh)?, offset, differentiable)?;
-        let k = self.rope.apply(&heads(nh, nkv)?, offset, differentiable)?;
-        let v = heads(nh + nkv, nkv)?.contiguous()?;
+        Ok((heads(0, nh)?, heads(nh, nkv)?, heads(nh + nkv, nkv)?))
+    }
+
+    /// Attention of rotated `q` over `cache` plus rotated `k` and `v` (appended to the cache).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn attend(
+        &self,
+        layer: usize,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        cache: Option<&mut KvCache>,
+        mask: Option<&Tensor>,
+        differentiable: bool,
+    ) -> Result<Tensor> {
+        let cfg = &self.cfg;
+        let (b, nh, seq, hd) = q.dims4()?;
+        let nkv = cfg.num_kv_heads;
         let (k, v) = match cache {
-            Some(c) => c.append(layer, &k, &v)?,
-            None => (k, v),
+            Some(c) => c.append(layer, k, v)?,
+            None => (k.clone(), v.clone()),
         };
 
         // Grouped-query attention without copying K/V per head: the query heads that share a
@@ -259,13 +297,23 @@ impl Backbone {
         } else {
             candle_nn::ops::softmax_last_dim(&scores)?
         };
-        let attn = probs
+        Ok(probs
             .matmul(&v)?
             .reshape((b, nh, seq, hd))?
             .transpose(1, 2)?
-            .reshape((b, seq, nh * hd))?;
-        let x = (x + block.attn_out.forward(&attn)?)?;
+            .reshape((b, seq, nh * hd))?)
+    }
 
+    /// The rest of a block once attention is done: output projection, residual, feed-forward.
+    pub(crate) fn block_tail(
+        &self,
+        block: &Block,
+        x: &Tensor,
+        attn: &Tensor,
+        differentiable: bool,
+    ) -> Result<Tensor> {
+        let cfg = &self.cfg;
+        let x = (x + block.attn_out.forward(attn)?)?;
         let normed = rms_norm(&x, &block.ffn_norm, cfg.rms_norm_eps, differentiable)?;
         let gate_up = block.gate_up.forward(&normed)?;
         let ffn = cfg.intermediate_size;
@@ -276,7 +324,7 @@ impl Backbone {
     }
 }
 
-fn rms_norm(x: &Tensor, w: &Tensor, eps: f64, differentiable: bool) -> Result<Tensor> {
+pub(crate) fn rms_norm(x: &Tensor, w: &Tensor, eps: f64, differentiable: bool) -> Result<Tensor> {
     Ok(if differentiable {
         candle_nn::ops::rms_norm_slow(x, w, eps as f32)?
     } else {
@@ -286,7 +334,12 @@ fn rms_norm(x: &Tensor, w: &Tensor, eps: f64, differentiable: bool) -> Result<Te
 
 /// Additive causal mask `[n_rep · seq, offset + seq]` matching the stacked query layout, or
 /// `None` for a single new token (it may attend to everything cached).
-fn causal_mask(seq: usize, offset: usize, n_rep: usize, device: &Device) -> Result<Option<Tensor>> {
+pub(crate) fn causal_mask(
+    seq: usize,
+    offset: usize,
+    n_rep: usize,
+    device: &Device,
+) -> Result<Option<Tensor>> {
     if seq == 1 {
         return Ok(None);
     }

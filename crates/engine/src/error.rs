@@ -59,6 +59,10 @@ pub enum EngineError {
 
     #[error(transparent)]
     Candle(#[from] candle_core::Error),
+
+    /// A batched step failed; every generation in it gets this copy of the error.
+    #[error("the batched decoding step failed: {0}")]
+    Batch(String),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -4,14 +4,17 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use candle_core::Tensor;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
 use crate::backbone::BlockHook;
+use crate::batch::BatchRow;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
 use crate::kv_cache::KvCache;
 use crate::sampling::{Sampler, SamplingParams};
+use crate::step::PREFILL_CHUNK;
 use crate::stop::StopMatcher;
 use crate::tokenizer::StreamDetokenizer;
 
@@ -141,11 +144,77 @@ impl<'a> Generation<'a> {
     fn step(&mut self) -> Result<Option<String>> {
         let started = Instant::now();
         let hook = self.adapter.as_ref().map(|a| a.get() as &dyn BlockHook);
-        let logits =
-            self.engine
-                .backbone()
-                .forward_last(&self.pending_input, &mut self.cache, hook)?;
-        let token = self.sampler.sample(&logits, &self.history)?;
+        // A prompt runs in the chunks it runs in when it joins a batch (`Engine::step_batch`):
+        // the same chunks give the same numbers, so a reply is the same alone or batched.
+        let mut logits = None;
+        for chunk in self.pending_input.chunks(PREFILL_CHUNK) {
+            logits = Some(
+                self.engine
+                    .backbone()
+                    .forward_last(chunk, &mut self.cache, hook)?,
+            );
+        }
+        self.pending_input.clear();
+        let logits = logits.ok_or(EngineError::EmptyPrompt)?;
+        self.accept_logits(&logits, started)
+    }
+
+    /// Whether the generation has ended (its `Done` may still be unsent).
+    pub fn is_finished(&self) -> bool {
+        self.finished.is_some()
+    }
+
+    /// What the next forward pass runs for this generation: its pending input, at most
+    /// [`PREFILL_CHUNK`] tokens of it, with its cache and adapter.
+    pub(crate) fn batch_row(&mut self) -> BatchRow<'_> {
+        let n = self.pending_input.len().min(PREFILL_CHUNK);
+        BatchRow {
+            tokens: &self.pending_input[..n],
+            cache: &mut self.cache,
+            adapter: self.adapter.as_ref().map(|a| a.get()),
+        }
+    }
+
+    /// After a batched pass ran `ran` tokens of the pending input: samples the next token when
+    /// the input is used up (else the prompt has more chunks to go and nothing is sampled).
+    pub(crate) fn after_batch_row(
+        &mut self,
+        ran: usize,
+        logits: &Tensor,
+        started: Instant,
+    ) -> Result<Option<String>> {
+        self.pending_input.drain(..ran);
+        if !self.pending_input.is_empty() {
+            self.timings.prefill += started.elapsed();
+            return Ok(None);
+        }
+        self.accept_logits(logits, started)
+    }
+
+    /// Marks the generation failed: it ends without a `Done`.
+    pub(crate) fn fail(&mut self) {
+        self.finished = Some(FinishReason::Stop);
+        self.done_sent = true;
+    }
+
+    /// The `Done` event once the generation has ended, if it was not sent yet.
+    pub(crate) fn take_done(&mut self) -> Option<Event> {
+        let reason = self.finished?;
+        if self.done_sent {
+            return None;
+        }
+        self.done_sent = true;
+        Some(Event::Done {
+            finish_reason: reason,
+            usage: self.usage,
+            timings: self.timings,
+        })
+    }
+
+    /// Samples from `logits` (the last position's) and handles the token: end of turn, stop
+    /// strings, `max_tokens`, the context's end. Returns text that became final, if any.
+    fn accept_logits(&mut self, logits: &Tensor, started: Instant) -> Result<Option<String>> {
+        let token = self.sampler.sample(logits, &self.history)?;
         if self.usage.completion_tokens == 0 {
             self.timings.prefill += started.elapsed();
         } else {
@@ -159,7 +228,7 @@ impl<'a> Generation<'a> {
             return self.flush_all();
         }
         self.history.push(token);
-        self.pending_input = vec![token];
+        self.pending_input.push(token);
         let mut out = String::new();
         if let Some(piece) = self.detok.push(tokenizer, token)? {
             let (ready, hit) = self.stop.feed(&piece);
@@ -197,24 +266,15 @@ impl Iterator for Generation<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            if let Some(reason) = self.finished {
-                if self.done_sent {
-                    return None;
-                }
-                self.done_sent = true;
-                return Some(Ok(Event::Done {
-                    finish_reason: reason,
-                    usage: self.usage,
-                    timings: self.timings,
-                }));
+            if self.finished.is_some() {
+                return self.take_done().map(Ok);
             }
             match self.step() {
                 Ok(Some(text)) => return Some(Ok(Event::Text { text })),
                 Ok(None) => continue,
                 Err(e) => {
                     // An error ends the generation; no Done follows it.
-                    self.finished = Some(FinishReason::Stop);
-                    self.done_sent = true;
+                    self.fail();
                     return Some(Err(e));
                 }
             }

@@ -3,6 +3,7 @@
 
 pub mod adapter;
 pub mod backbone;
+mod batch;
 pub mod chat_template;
 pub mod config;
 pub mod device;
@@ -15,12 +16,14 @@ mod linear;
 pub mod load;
 mod rope;
 pub mod sampling;
+mod step;
 mod stop;
 pub mod testing;
 pub mod tokenizer;
 
 pub use adapter::{Adapter, AdapterBank, AdapterInit, AdapterManifest, DEFAULT_BOTTLENECK};
 pub use backbone::{Backbone, BlockHook};
+pub use batch::BatchRow;
 pub use chat_template::{ChatMessage, ChatTemplate};
 pub use config::LlamaConfig;
 pub use device::{cuda_compiled, device_name, DeviceChoice, DeviceParseError};
@@ -31,6 +34,7 @@ pub use kv_cache::KvCache;
 pub use linear::FrozenLinear;
 pub use load::{LoadOptions, WeightMode};
 pub use sampling::{Sampler, SamplingParams};
+pub use step::PREFILL_CHUNK;
 pub use tokenizer::{StreamDetokenizer, Tokenizer};
 
 pub use candle_core::{Device, Tensor};

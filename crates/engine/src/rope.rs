@@ -60,6 +60,17 @@ impl Rope {
     }
 }
 
+impl Rope {
+    /// Like [`Rope::apply`] (serving path) with a position per sequence index: `x`
+    /// `[batch, heads, seq, head_dim]`, `positions` `[seq]` u32. Rows of a batched step sit at
+    /// different positions; each gets the table rows [`Rope::apply`] would give it.
+    pub fn apply_at(&self, x: &Tensor, positions: &Tensor) -> Result<Tensor> {
+        let cos = self.cos.index_select(positions, 0)?;
+        let sin = self.sin.index_select(positions, 0)?;
+        Ok(candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)?)
+    }
+}
+
 /// Llama 3's frequency-dependent scaling of the rotary frequencies.
 fn llama3_scaled(inv_freq: f32, s: &RopeScaling) -> f32 {
     let low_wavelen = s.original_max_position_embeddings as f32 / s.low_freq_factor;

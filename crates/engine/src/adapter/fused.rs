@@ -123,3 +123,50 @@ impl CustomOp1 for FusedAdapterOp<'_> {
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }
+
+/// The fused adapter of a batch whose rows run different adapters (or none): row `r` goes
+/// through `rows[r]`, or is copied unchanged when that is `None`. The same per-row arithmetic
+/// as [`FusedAdapterOp`], so a row gets the same values batched as alone.
+pub(crate) struct MixedAdapterOp<'a> {
+    pub(crate) hidden: usize,
+    pub(crate) rows: Vec<Option<&'a HostLayer>>,
+}
+
+impl CustomOp1 for MixedAdapterOp<'_> {
+    fn name(&self) -> &'static str {
+        "mixed-fused-adapter"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("mixed-fused-adapter expects a contiguous input");
+        };
+        let x = &storage.as_slice::<f32>()?[start..end];
+        if x.len() != self.rows.len() * self.hidden {
+            candle_core::bail!(
+                "mixed-fused-adapter: {} values for {} rows of {}",
+                x.len(),
+                self.rows.len(),
+                self.hidden
+            );
+        }
+        let mut out = vec![0f32; x.len()];
+        let mut normed = vec![0f32; self.hidden];
+        pulp::Arch::new().dispatch(|| {
+            let rows = x
+                .chunks_exact(self.hidden)
+                .zip(out.chunks_exact_mut(self.hidden));
+            for ((xr, or), layer) in rows.zip(&self.rows) {
+                match layer {
+                    Some(layer) => layer.apply_row(xr, or, &mut normed),
+                    None => or.copy_from_slice(xr),
+                }
+            }
+        });
+        Ok((CpuStorage::F32(out), layout.shape().clone()))
+    }
+}

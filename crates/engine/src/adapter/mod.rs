@@ -272,6 +272,31 @@ impl Adapter {
     }
 }
 
+/// Applies each row's adapter (or none) after block `layer` to `h` (`[.., rows, hidden]`, one
+/// row per entry of `adapters`) in one pass: the serving path of a batch of decoding rows. The
+/// per-row arithmetic is that of [`BlockHook::after_block`] on a single row, so a row gets the
+/// same values batched as alone. `None` when that fused path is not available (not the CPU,
+/// not f32, or a trainable adapter): the caller then applies the adapters row by row.
+pub(crate) fn apply_mixed(
+    layer: usize,
+    h: &Tensor,
+    adapters: &[Option<&Adapter>],
+) -> Result<Option<Tensor>> {
+    if !h.device().is_cpu()
+        || h.dtype() != DType::F32
+        || adapters.iter().flatten().any(|a| a.is_trainable())
+    {
+        return Ok(None);
+    }
+    let hidden = h.dim(candle_core::D::Minus1)?;
+    let rows = adapters
+        .iter()
+        .map(|a| a.map(|a| a.host_layers().map(|l| &l[layer])).transpose())
+        .collect::<Result<Vec<_>>>()?;
+    let op = fused::MixedAdapterOp { hidden, rows };
+    Ok(Some(h.contiguous()?.apply_op1_no_bwd(&op)?))
+}
+
 impl BlockHook for Adapter {
     fn after_block(&self, layer: usize, h: &Tensor, differentiable: bool) -> Result<Tensor> {
         // One fused pass per row wins for decoding (one row: per-op overhead dominates); for a
