@@ -6,8 +6,8 @@
 #  2. measures prefill and decode tok/s on the GPU for 1 and 8 sequences at once, without and
 #     with an adapter, for the engine (Q8_0 and f32 weights) and for PyTorch `transformers` on
 #     the same GGUF weights (float32 and bfloat16), and prints one table with the ratios.
-# The engine runs N sequences interleaved token by token (it has no batched forward pass, as in
-# the server); PyTorch runs them as one batch. Speeds are totals over the N sequences.
+# The engine runs N sequences in one batched forward pass per token (as the server does); PyTorch
+# runs them as one batch. Speeds are totals over the N sequences.
 #
 # Usage: scripts/bench_gpu.sh [MAX_TOKENS=128] [RUNS=3]
 #
@@ -169,7 +169,7 @@ for s in sequences:
         print(line)
 if refs:
     print("(× torch: prefill / decode against PyTorch with the same number of sequences, the same"
-          " adapter setting and the given dtype; the engine interleaves sequences, PyTorch batches them)")
+          " adapter setting and the given dtype; both batch the sequences)")
 if torch_note:
     print(torch_note)
 if failed:

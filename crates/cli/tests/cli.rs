@@ -185,7 +185,7 @@ fn bench_prints_a_json_report() {
     #[cfg(not(feature = "cuda"))]
     assert_eq!(report["device"], "cpu");
 
-    // Several sequences at once: interleaved, speeds summed over them.
+    // Several sequences at once: batched, speeds summed over them.
     let out = adapterbot(&[
         "bench",
         "--model",
@@ -204,6 +204,7 @@ fn bench_prints_a_json_report() {
     let stdout = text(&out.stdout);
     let report: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(report["sequences"], 3);
+    assert_eq!(report["batched"], true);
     assert_eq!(report["device"], "cpu");
     // The first tokens do not depend on how many sequences share the engine.
     assert_eq!(

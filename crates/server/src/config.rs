@@ -10,7 +10,7 @@ use adapterbot_skills::PlannerPaths;
 /// How the HTTP side behaves once the model is loaded.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Generations decoded at once, interleaved token by token on the engine thread.
+    /// Generations decoded at once: the batch size of the engine thread's batched pass.
     pub max_concurrent: usize,
     /// Requests admitted beyond the active ones, waiting for a slot. Past this: 429.
     pub queue: usize,

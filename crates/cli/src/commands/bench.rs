@@ -3,12 +3,16 @@
 //! hurts both alike; medians are reported.
 //!
 //! With `--sequences N`, N copies of the prompt are generated at once the way the server does it:
-//! interleaved token by token on one thread, each sequence with its own KV cache (the engine has
-//! no batched forward pass). The speeds are then totals over the N sequences.
+//! each prefilled on its own, then decoded together, one batched forward pass per token
+//! (`Backbone::forward_batch`), each sequence with its own KV cache; `--mixed-skills` gives the
+//! sequences four different adapters in the adapter runs, and `--interleaved` decodes them one
+//! after another instead (the server before batching). The speeds are totals over the sequences.
 
 use std::time::Instant;
 
-use adapterbot_engine::{device_name, Adapter, AdapterInit, BlockHook, Engine, DEFAULT_BOTTLENECK};
+use adapterbot_engine::{
+    device_name, Adapter, AdapterInit, BatchRow, BlockHook, Engine, DEFAULT_BOTTLENECK,
+};
 use serde::Serialize;
 
 use crate::model_args::ModelArgs;
@@ -32,10 +36,17 @@ pub struct Args {
     /// Raw prompt text (default: the chat-formatted reference turn).
     #[arg(long)]
     pub prompt: Option<String>,
-    /// Sequences generated at once, interleaved token by token (as the server does); speeds
-    /// are summed over them.
+    /// Sequences generated at once, decoded in one batched pass per token (as the server does);
+    /// speeds are summed over them.
     #[arg(long, default_value_t = 1)]
     pub sequences: usize,
+    /// Decode the sequences one after another, token by token, instead of batched.
+    #[arg(long)]
+    pub interleaved: bool,
+    /// In the adapter runs, give the sequences four different adapters in turn (one batch of
+    /// mixed skills).
+    #[arg(long)]
+    pub mixed_skills: bool,
     /// Print one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
@@ -51,8 +62,12 @@ struct Report {
     threads: usize,
     prompt_tokens: usize,
     decode_tokens: usize,
-    /// Sequences generated at once (interleaved); the tok/s figures are their sum.
+    /// Sequences generated at once; the tok/s figures are their sum.
     sequences: usize,
+    /// Decoded in one batched pass per token (else one after another).
+    batched: bool,
+    /// Adapters the adapter runs cycle through over the sequences (1, or 4 with --mixed-skills).
+    adapters: usize,
     runs: usize,
     prefill_tok_s: f64,
     decode_tok_s: f64,
@@ -86,33 +101,35 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let prompt = engine.encode_prompt(&text)?;
     let backbone = engine.backbone();
-    let adapter = Adapter::new(
-        "bench",
-        backbone.config(),
-        args.bottleneck,
-        AdapterInit::Random { seed: 1, std: 0.01 },
-        backbone.device(),
-    )?;
+    let kinds = if args.mixed_skills { 4 } else { 1 };
+    let adapters = (0..kinds)
+        .map(|i| {
+            let init = AdapterInit::Random {
+                seed: 1 + i as u64,
+                std: 0.01,
+            };
+            Adapter::new(
+                "bench",
+                backbone.config(),
+                args.bottleneck,
+                init,
+                backbone.device(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let adapters: Vec<&Adapter> = adapters.iter().collect();
+    let batched = !args.interleaved;
+    let run = |n: usize, adapters: &[&Adapter]| {
+        time_run(&engine, &prompt, n, args.sequences, adapters, batched)
+    };
     // Warm-up: first touches of the weights and allocator (and, on a GPU, kernel loading).
-    time_run(&engine, &prompt, 8, args.sequences, None)?;
-    time_run(&engine, &prompt, 8, args.sequences, Some(&adapter))?;
+    run(8, &[])?;
+    run(8, &adapters)?;
 
     let (mut plain, mut with) = (Vec::new(), Vec::new());
     for _ in 0..args.runs {
-        plain.push(time_run(
-            &engine,
-            &prompt,
-            args.max_tokens,
-            args.sequences,
-            None,
-        )?);
-        with.push(time_run(
-            &engine,
-            &prompt,
-            args.max_tokens,
-            args.sequences,
-            Some(&adapter),
-        )?);
+        plain.push(run(args.max_tokens, &[])?);
+        with.push(run(args.max_tokens, &adapters)?);
     }
     let greedy_tokens = plain[0].2.clone();
     let adapter_greedy_tokens = with[0].2.clone();
@@ -130,6 +147,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         prompt_tokens: prompt.len(),
         decode_tokens: args.max_tokens,
         sequences: args.sequences,
+        batched,
+        adapters: kinds,
         runs: args.runs,
         prefill_tok_s: median(&mut plain, |r| r.0),
         decode_tok_s: median(&mut plain, |r| r.1),
@@ -147,7 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..report
     };
     println!(
-        "model {} ({}) on {}, {} threads, prompt {} tokens, decode {} tokens, {} sequence(s), median of {}",
+        "model {} ({}) on {}, {} threads, prompt {} tokens, decode {} tokens, {} sequence(s) {}, {} adapter(s), median of {}",
         report.model,
         report.weights,
         report.device,
@@ -155,6 +174,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.prompt_tokens,
         report.decode_tokens,
         report.sequences,
+        if batched { "batched" } else { "interleaved" },
+        report.adapters,
         report.runs
     );
     println!("{:<14} {:>14} {:>14}", "", "prefill tok/s", "decode tok/s");
@@ -177,22 +198,25 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 }
 
 /// For each of `sequences` copies of `prompt`: one prefill, then `n - 1` greedy decode steps,
-/// the sequences taking turns token by token. Returns (prefill, decode) tok/s summed over the
-/// sequences, and the greedy tokens of the first sequence. Reading each chosen token back waits
-/// for the device, so GPU timings are complete.
+/// all sequences in one batched pass per step (or, not `batched`, taking turns token by token).
+/// Sequence `i` runs `adapters[i % len]` (none when `adapters` is empty). Returns (prefill,
+/// decode) tok/s summed over the sequences, and the greedy tokens of the first sequence.
+/// Reading each chosen token back waits for the device, so GPU timings are complete.
 fn time_run(
     engine: &Engine,
     prompt: &[u32],
     n: usize,
     sequences: usize,
-    adapter: Option<&Adapter>,
+    adapters: &[&Adapter],
+    batched: bool,
 ) -> anyhow::Result<Timed> {
     let backbone = engine.backbone();
-    let hook = adapter.map(|a| a as &dyn BlockHook);
+    let adapter = |i: usize| (!adapters.is_empty()).then(|| adapters[i % adapters.len()]);
     let mut caches: Vec<_> = (0..sequences).map(|_| backbone.new_cache()).collect();
     let mut next = Vec::with_capacity(sequences);
     let t0 = Instant::now();
-    for cache in &mut caches {
+    for (i, cache) in caches.iter_mut().enumerate() {
+        let hook = adapter(i).map(|a| a as &dyn BlockHook);
         let logits = backbone.forward_last(prompt, cache, hook)?;
         next.push(logits.argmax(0)?.to_scalar::<u32>()?);
     }
@@ -200,9 +224,26 @@ fn time_run(
     let mut first = vec![next[0]];
     let t1 = Instant::now();
     for _ in 1..n {
-        for (cache, token) in caches.iter_mut().zip(&mut next) {
-            let logits = backbone.forward_last(&[*token], cache, hook)?;
-            *token = logits.argmax(0)?.to_scalar::<u32>()?;
+        if batched {
+            let tokens: Vec<[u32; 1]> = next.iter().map(|t| [*t]).collect();
+            let mut rows: Vec<BatchRow<'_>> = caches
+                .iter_mut()
+                .zip(&tokens)
+                .enumerate()
+                .map(|(i, (cache, t))| BatchRow {
+                    tokens: t,
+                    cache,
+                    adapter: adapter(i),
+                })
+                .collect();
+            let logits = backbone.forward_batch(&mut rows)?;
+            next = logits.argmax(1)?.to_vec1::<u32>()?;
+        } else {
+            for (i, (cache, token)) in caches.iter_mut().zip(&mut next).enumerate() {
+                let hook = adapter(i).map(|a| a as &dyn BlockHook);
+                let logits = backbone.forward_last(&[*token], cache, hook)?;
+                *token = logits.argmax(0)?.to_scalar::<u32>()?;
+            }
         }
         first.push(next[0]);
     }

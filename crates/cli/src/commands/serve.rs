@@ -20,7 +20,8 @@ pub struct Args {
     pub model: ModelArgs,
     #[command(flatten)]
     pub planner: PlannerArgs,
-    /// Replies generated at once (interleaved token by token on one engine thread).
+    /// Replies generated at once: one batched forward pass per token decodes all of them (each
+    /// with its own skill adapter) on one engine thread.
     #[arg(long, env = "ADAPTERBOT_MAX_CONCURRENT", default_value_t = 4,
           value_parser = clap::value_parser!(u32).range(1..=256))]
     pub max_concurrent: u32,

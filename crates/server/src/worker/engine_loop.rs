@@ -1,6 +1,7 @@
-//! The engine thread's loop: take requests, plan them, and decode the active generations one
-//! token each per round. A client that went away (its channel closed) is noticed before its next
-//! token is computed, so its generation is dropped within one token and its slot freed.
+//! The engine thread's loop: take requests, plan them, and decode the active generations in one
+//! batched forward pass per round (a token each, or a prompt chunk for one that just joined). A
+//! client that went away (its channel closed) is noticed before its next token is computed, so
+//! its generation is dropped within one token and its slot freed.
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -213,23 +214,58 @@ impl<'e> EngineLoop<'e> {
         }
     }
 
-    /// One token for every active generation.
+    /// One batched forward pass for every active generation (`Engine::step_batch`): a token
+    /// for each decoding reply, a prompt chunk for each one still prefilling.
     fn round(&mut self) {
         let mut active = std::mem::take(&mut self.active);
-        active.retain_mut(|slot| self.step(slot));
-        self.active = active;
+        // A client that went away is dropped before its next token is computed.
+        active.retain(|slot| {
+            let gone = slot.job.events.is_closed();
+            if gone {
+                self.end(slot, "cancelled");
+            }
+            !gone
+        });
+        if active.is_empty() {
+            return;
+        }
+        let engine = self.engine;
+        let stepped = catch_unwind(AssertUnwindSafe(|| {
+            let mut gens: Vec<&mut Generation<'e>> =
+                active.iter_mut().map(|s| &mut s.generation).collect();
+            engine.step_batch(&mut gens)
+        }));
+        let events = match stepped {
+            Ok(events) => events,
+            Err(panic) => {
+                let text = panic_text(&panic);
+                for slot in active {
+                    self.end(&slot, "error");
+                    let err = ApiError::internal("generating the reply failed", &text);
+                    let _ = slot.job.events.send(WorkerEvent::Failed(err));
+                }
+                return;
+            }
+        };
+        let now = Instant::now();
+        for (mut slot, event) in active.into_iter().zip(events) {
+            if self.handle(&mut slot, event, now) {
+                self.active.push(slot);
+            }
+        }
     }
 
-    /// Advances one generation; false when it has ended.
-    fn step(&self, slot: &mut Slot<'e>) -> bool {
-        if slot.job.events.is_closed() {
-            self.end(slot, "cancelled");
-            return false;
-        }
-        let next = catch_unwind(AssertUnwindSafe(|| slot.generation.next()));
-        let now = Instant::now();
-        match next {
-            Ok(Some(Ok(Event::Text { text }))) => {
+    /// Passes on what a step gave one generation; false when it has ended.
+    fn handle(
+        &self,
+        slot: &mut Slot<'e>,
+        event: Option<adapterbot_engine::Result<Event>>,
+        now: Instant,
+    ) -> bool {
+        match event {
+            // A prompt chunk ran, or the detokenizer holds text back: nothing to send yet.
+            None => true,
+            Some(Ok(Event::Text { text })) => {
                 self.note_token(slot, now);
                 slot.text.push_str(&text);
                 if slot.job.events.send(WorkerEvent::Token(text)).is_err() {
@@ -238,11 +274,11 @@ impl<'e> EngineLoop<'e> {
                 }
                 true
             }
-            Ok(Some(Ok(Event::Done {
+            Some(Ok(Event::Done {
                 finish_reason,
                 usage,
                 timings,
-            }))) => {
+            })) => {
                 if slot.first_token.is_none() {
                     self.note_token(slot, now);
                 }
@@ -282,19 +318,9 @@ impl<'e> EngineLoop<'e> {
                 self.prepare_next_turn(slot);
                 false
             }
-            Ok(Some(Err(e))) => {
+            Some(Err(e)) => {
                 self.end(slot, "error");
                 let err = ApiError::internal("generating the reply failed", &e);
-                let _ = slot.job.events.send(WorkerEvent::Failed(err));
-                false
-            }
-            Ok(None) => {
-                self.end(slot, "error");
-                false
-            }
-            Err(panic) => {
-                self.end(slot, "error");
-                let err = ApiError::internal("generating the reply failed", &panic_text(&panic));
                 let _ = slot.job.events.send(WorkerEvent::Failed(err));
                 false
             }

@@ -1,7 +1,8 @@
 //! The engine worker: ONE dedicated thread owns all model work. candle's CPU kernels spin-wait
 //! between steps, so several threads decoding at once on a small machine collapse (docs/engine.md);
-//! one thread interleaving up to `max_concurrent` generations token by token (round-robin, each
-//! with its own KV cache) keeps every core busy with one job at a time.
+//! one thread decoding up to `max_concurrent` generations together, one batched forward pass per
+//! token for all of them (`Engine::step_batch`, each with its own KV cache and adapter), keeps
+//! every core busy with one job at a time.
 //!
 //! Admission is a semaphore of `max_concurrent + queue` permits taken with `try_acquire`: when
 //! none is left the handler answers 429 at once. A permit travels with its request and is
