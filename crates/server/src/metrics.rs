@@ -17,6 +17,7 @@ const TOKENS: &str = "adapterbot_generated_tokens_total";
 const PROMPT_TOKENS: &str = "adapterbot_prompt_tokens_total";
 const REJECTED: &str = "adapterbot_rejected_requests_total";
 const GENERATIONS: &str = "adapterbot_generations_total";
+const BATCH_SIZE: &str = "adapterbot_batch_size";
 
 const META: Metadata<'static> = Metadata::new(module_path!(), metrics::Level::INFO, None);
 
@@ -27,6 +28,8 @@ pub struct Metrics {
     pub active_generations: Gauge,
     pub ttft: Histogram,
     pub inter_token: Histogram,
+    /// Generations in each batched forward pass of the engine thread.
+    pub batch_size: Histogram,
     pub generated_tokens: Counter,
     pub prompt_tokens: Counter,
 }
@@ -53,11 +56,17 @@ impl Metrics {
                     &[0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.2, 0.5, 1.0],
                 )
             })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(BATCH_SIZE.into()),
+                    &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0],
+                )
+            })
             .expect("bucket lists are not empty")
             .build_recorder();
         let handle = recorder.handle();
         // Every metric is described up front, so HELP/TYPE lines appear from the start.
-        let described: [(&'static str, Option<Unit>, &'static str); 11] = [
+        let described: [(&'static str, Option<Unit>, &'static str); 12] = [
             (
                 REQUESTS,
                 None,
@@ -97,13 +106,20 @@ impl Metrics {
                 "Requests refused by admission control (429) or shutdown (503).",
             ),
             (GENERATIONS, None, "Generations ended, by outcome."),
+            (
+                BATCH_SIZE,
+                None,
+                "Generations advanced together by each batched decoding step.",
+            ),
         ];
         for (name, unit, help) in described {
             let key = KeyName::from_const_str(name);
             let help = metrics::SharedString::const_str(help);
             match name {
                 QUEUE_DEPTH | ACTIVE => recorder.describe_gauge(key, unit, help),
-                TTFT | ITL | REQUEST_DURATION => recorder.describe_histogram(key, unit, help),
+                TTFT | ITL | REQUEST_DURATION | BATCH_SIZE => {
+                    recorder.describe_histogram(key, unit, help)
+                }
                 _ => recorder.describe_counter(key, unit, help),
             }
         }
@@ -118,6 +134,7 @@ impl Metrics {
             active_generations: gauge(ACTIVE),
             ttft: histogram(TTFT),
             inter_token: histogram(ITL),
+            batch_size: histogram(BATCH_SIZE),
             generated_tokens: counter(TOKENS),
             prompt_tokens: counter(PROMPT_TOKENS),
             handle,

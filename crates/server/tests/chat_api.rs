@@ -319,6 +319,11 @@ async fn health_ready_metrics_and_the_page() {
         text.contains("adapterbot_inter_token_latency_seconds_bucket"),
         "{text}"
     );
+    // Every decoding step is a batched pass, counted with its size.
+    assert!(
+        metric(&text, "adapterbot_batch_size_count").unwrap() >= 1.0,
+        "{text}"
+    );
     s.shutdown().await;
 }
 

@@ -85,48 +85,9 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     acc.iter().sum::<f32>() + tail
 }
 
-pub(crate) struct FusedAdapterOp<'a>(pub(crate) &'a HostLayer);
-
-impl CustomOp1 for FusedAdapterOp<'_> {
-    fn name(&self) -> &'static str {
-        "fused-adapter"
-    }
-
-    fn cpu_fwd(
-        &self,
-        storage: &CpuStorage,
-        layout: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let layer = self.0;
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("fused-adapter expects a contiguous input");
-        };
-        let x = &storage.as_slice::<f32>()?[start..end];
-        if x.len() % layer.hidden != 0 {
-            candle_core::bail!(
-                "fused-adapter: input is not a multiple of hidden size {}",
-                layer.hidden
-            );
-        }
-        let mut out = vec![0f32; x.len()];
-        let mut normed = vec![0f32; layer.hidden];
-        // pulp compiles the loop for AVX2 / AVX-512 as well and picks one at run time, so the
-        // release binary needs no target-cpu flag to get wide vectors here.
-        pulp::Arch::new().dispatch(|| {
-            let rows = x
-                .chunks_exact(layer.hidden)
-                .zip(out.chunks_exact_mut(layer.hidden));
-            for (xr, or) in rows {
-                layer.apply_row(xr, or, &mut normed);
-            }
-        });
-        Ok((CpuStorage::F32(out), layout.shape().clone()))
-    }
-}
-
-/// The fused adapter of a batch whose rows run different adapters (or none): row `r` goes
-/// through `rows[r]`, or is copied unchanged when that is `None`. The same per-row arithmetic
-/// as [`FusedAdapterOp`], so a row gets the same values batched as alone.
+/// The fused adapter over rows that may run different adapters (or none): row `r` goes through
+/// `rows[r]`, or is copied unchanged when that is `None`. One decoding row alone and a batch of
+/// decoding rows take this same op, so a row gets the same values batched as alone.
 pub(crate) struct MixedAdapterOp<'a> {
     pub(crate) hidden: usize,
     pub(crate) rows: Vec<Option<&'a HostLayer>>,
@@ -156,6 +117,8 @@ impl CustomOp1 for MixedAdapterOp<'_> {
         }
         let mut out = vec![0f32; x.len()];
         let mut normed = vec![0f32; self.hidden];
+        // pulp compiles the loop for AVX2 / AVX-512 as well and picks one at run time, so the
+        // release binary needs no target-cpu flag to get wide vectors here.
         pulp::Arch::new().dispatch(|| {
             let rows = x
                 .chunks_exact(self.hidden)

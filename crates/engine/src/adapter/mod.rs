@@ -308,10 +308,11 @@ impl BlockHook for Adapter {
             && h.dtype() == DType::F32
             && !self.is_trainable()
         {
-            let host = &self.host_layers()?[layer];
-            return Ok(h
-                .contiguous()?
-                .apply_op1_no_bwd(&fused::FusedAdapterOp(host))?);
+            let op = fused::MixedAdapterOp {
+                hidden: self.hidden,
+                rows: vec![Some(&self.host_layers()?[layer])],
+            };
+            return Ok(h.contiguous()?.apply_op1_no_bwd(&op)?);
         }
         let l = &self.layers[layer];
         let normed = if differentiable {

@@ -229,6 +229,7 @@ impl<'e> EngineLoop<'e> {
         if active.is_empty() {
             return;
         }
+        self.metrics.batch_size.record(active.len() as f64);
         let engine = self.engine;
         let stepped = catch_unwind(AssertUnwindSafe(|| {
             let mut gens: Vec<&mut Generation<'e>> =
