@@ -52,7 +52,10 @@ impl Backbone {
             .zip(&offsets)
             .flat_map(|(r, &o)| (o..o + r.tokens.len()).map(|p| p as u32))
             .collect();
-        let positions = Tensor::new(positions.as_slice(), &self.device)?;
+        // Gathered once per step: every layer rotates the same positions.
+        let rope = self
+            .rope
+            .at(&Tensor::new(positions.as_slice(), &self.device)?)?;
         let all_decoding = rows.iter().all(|r| r.tokens.len() == 1);
         let any_adapter = rows.iter().any(|r| r.adapter.is_some());
 
@@ -62,8 +65,8 @@ impl Backbone {
             let qkv = block.qkv.forward(&normed)?;
             // Heads split and rotated once for every row's tokens, each at its own position.
             let (q, k, v) = self.split_heads(&qkv)?;
-            let q = self.rope.apply_at(&q, &positions)?;
-            let k = self.rope.apply_at(&k, &positions)?;
+            let q = rope.apply(&q, 0, false)?;
+            let k = rope.apply(&k, 0, false)?;
             let v = v.contiguous()?;
             let mut parts = Vec::with_capacity(rows.len());
             let mut start = 0;

@@ -8,7 +8,6 @@ use candle_core::Tensor;
 use serde::Serialize;
 
 use crate::adapter::Adapter;
-use crate::backbone::BlockHook;
 use crate::batch::BatchRow;
 use crate::engine::Engine;
 use crate::error::{EngineError, Result};
@@ -140,23 +139,18 @@ impl<'a> Generation<'a> {
         self.usage
     }
 
-    /// Runs one forward pass and samples one token; returns text that became final, if any.
+    /// Runs one forward pass — a batch of one, the very pass a batched step runs for this
+    /// generation (`Engine::step_batch`), so a reply is the same alone or batched — and, once
+    /// the prompt is used up, samples one token; returns text that became final, if any.
     fn step(&mut self) -> Result<Option<String>> {
         let started = Instant::now();
-        let hook = self.adapter.as_ref().map(|a| a.get() as &dyn BlockHook);
-        // A prompt runs in the chunks it runs in when it joins a batch (`Engine::step_batch`):
-        // the same chunks give the same numbers, so a reply is the same alone or batched.
-        let mut logits = None;
-        for chunk in self.pending_input.chunks(PREFILL_CHUNK) {
-            logits = Some(
-                self.engine
-                    .backbone()
-                    .forward_last(chunk, &mut self.cache, hook)?,
-            );
-        }
-        self.pending_input.clear();
-        let logits = logits.ok_or(EngineError::EmptyPrompt)?;
-        self.accept_logits(&logits, started)
+        let engine = self.engine;
+        let mut row = self.batch_row();
+        let ran = row.tokens.len();
+        let logits = engine
+            .backbone()
+            .forward_batch(std::slice::from_mut(&mut row))?;
+        self.after_batch_row(ran, &logits.get(0)?, started)
     }
 
     /// Whether the generation has ended (its `Done` may still be unsent).

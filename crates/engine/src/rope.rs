@@ -42,6 +42,16 @@ impl Rope {
         })
     }
 
+    /// The tables for the given positions (`[n]` u32), in that order: applied from offset 0,
+    /// sequence index `i` is rotated for `positions[i]`. A batched step's tokens sit at their
+    /// own rows' positions; each gets the table rows [`Rope::apply`] would give it alone.
+    pub fn at(&self, positions: &Tensor) -> Result<Self> {
+        Ok(Self {
+            cos: self.cos.index_select(positions, 0)?,
+            sin: self.sin.index_select(positions, 0)?,
+        })
+    }
+
     pub fn max_positions(&self) -> usize {
         self.cos.dims()[0]
     }
@@ -57,17 +67,6 @@ impl Rope {
         } else {
             candle_nn::rotary_emb::rope_i(&x, &cos, &sin)?
         })
-    }
-}
-
-impl Rope {
-    /// Like [`Rope::apply`] (serving path) with a position per sequence index: `x`
-    /// `[batch, heads, seq, head_dim]`, `positions` `[seq]` u32. Rows of a batched step sit at
-    /// different positions; each gets the table rows [`Rope::apply`] would give it.
-    pub fn apply_at(&self, x: &Tensor, positions: &Tensor) -> Result<Tensor> {
-        let cos = self.cos.index_select(positions, 0)?;
-        let sin = self.sin.index_select(positions, 0)?;
-        Ok(candle_nn::rotary_emb::rope_i(&x.contiguous()?, &cos, &sin)?)
     }
 }
 

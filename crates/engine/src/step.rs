@@ -11,8 +11,7 @@ use crate::error::EngineError;
 use crate::error::Result;
 use crate::generate::{Event, Generation};
 
-/// Prompt tokens a generation runs per forward pass, batched or alone (alone it runs them all
-/// in one step, chunk after chunk). A 300-token prompt joins a running batch in five steps
+/// Prompt tokens a generation runs per forward pass, batched or alone. A 300-token prompt joins a running batch in five steps
 /// instead of one long pause; a prompt this short or shorter runs in one pass. The chunks are
 /// the same alone and batched because with quantized activations a prompt run in other chunks
 /// gives slightly different numbers, and greedy decoding can then pick another token.
@@ -42,12 +41,10 @@ impl Engine {
         let mut ran = Vec::with_capacity(live.len());
         let result = {
             let mut rows = Vec::with_capacity(live.len());
-            for (i, g) in gens.iter_mut().enumerate() {
-                if live.contains(&i) {
-                    let row = g.batch_row();
-                    ran.push(row.tokens.len());
-                    rows.push(row);
-                }
+            for g in gens.iter_mut().filter(|g| !g.is_finished()) {
+                let row = g.batch_row();
+                ran.push(row.tokens.len());
+                rows.push(row);
             }
             self.backbone().forward_batch(&mut rows)
         };
