@@ -1,12 +1,11 @@
 //! What the terminal commands (`chat`, `generate`) answer with: a turn planned by the server's
-//! own `TurnPlanner` (manager → knowledge → persona → prompt) and decoded by the same
-//! `Engine::generate_shared` the server's engine loop steps, so the same turn gives the same
-//! skill and, greedy, the same reply in the terminal and through the API.
+//! own `TurnPlanner` (manager → knowledge → persona → prompt) and decoded by a `Generation`,
+//! whose every step is the batched pass the server's engine loop runs (a batch of one), so the
+//! same turn gives the same skill and, greedy, the same reply in the terminal and through the API.
 
 use std::fmt::Write as _;
-use std::sync::Arc;
 
-use adapterbot_engine::{Adapter, Engine, Event, FinishReason, SamplingParams, Usage};
+use adapterbot_engine::{Engine, Event, FinishReason, Usage};
 use adapterbot_skills::{Passage, PlannedTurn, RouteDecision, RouteSource};
 
 /// A reply that has ended.
@@ -16,12 +15,10 @@ pub struct Streamed {
     pub usage: Usage,
 }
 
-/// Decodes a reply, handing each piece of text to `on_text` as it becomes final.
-pub fn stream(
+/// Decodes a planned turn, handing each piece of text to `on_text` as it becomes final.
+pub fn stream_turn(
     engine: &Engine,
-    prompt: Vec<u32>,
-    sampling: SamplingParams,
-    adapter: Option<Arc<Adapter>>,
+    turn: &PlannedTurn,
     mut on_text: impl FnMut(&str) -> std::io::Result<()>,
 ) -> anyhow::Result<Streamed> {
     let mut out = Streamed {
@@ -29,7 +26,12 @@ pub fn stream(
         finish_reason: None,
         usage: Usage::default(),
     };
-    for event in engine.generate_shared(prompt, sampling, adapter)? {
+    let generation = engine.generate_shared(
+        turn.prompt.ids.clone(),
+        turn.sampling.clone(),
+        turn.adapter.clone(),
+    )?;
+    for event in generation {
         match event? {
             Event::Text { text } => {
                 on_text(&text)?;
@@ -47,21 +49,6 @@ pub fn stream(
         }
     }
     Ok(out)
-}
-
-/// Decodes a planned turn (see [`stream`]).
-pub fn stream_turn(
-    engine: &Engine,
-    turn: &PlannedTurn,
-    on_text: impl FnMut(&str) -> std::io::Result<()>,
-) -> anyhow::Result<Streamed> {
-    stream(
-        engine,
-        turn.prompt.ids.clone(),
-        turn.sampling.clone(),
-        turn.adapter.clone(),
-        on_text,
-    )
 }
 
 pub fn source_name(source: RouteSource) -> &'static str {

@@ -4,13 +4,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use adapterbot_engine::{Adapter, AdapterManifest, DeviceChoice, Engine, LoadOptions, WeightMode};
-use adapterbot_skills::knowledge::{KnowledgeStore, DEFAULT_INDEX_DIR};
+use adapterbot_skills::knowledge::DEFAULT_INDEX_DIR;
 use adapterbot_skills::manager::{DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
-use adapterbot_skills::planner_load::{DEFAULT_SKILL, DEFAULT_SKILLS_DIR};
+use adapterbot_skills::planner_load::{load_knowledge, DEFAULT_SKILL, DEFAULT_SKILLS_DIR};
 use adapterbot_skills::registry::validate_id;
 use adapterbot_skills::{
-    PlannerLoadError, PlannerPaths, Skill, SkillChoice, SkillError, SkillRegistry, SkillSettings,
-    TurnPlanner,
+    PlannerPaths, Skill, SkillChoice, SkillRegistry, SkillSettings, TurnPlanner,
 };
 use anyhow::Context;
 
@@ -99,25 +98,20 @@ pub fn terminal_planner(
 ) -> anyhow::Result<(TurnPlanner, SkillChoice)> {
     if let Some(id) = skill {
         let choice = SkillChoice::parse(Some(id));
-        let mut paths = planner.paths(with_manager || choice == SkillChoice::Auto);
-        let loaded = match (TurnPlanner::load(&paths, engine.backbone()), &choice) {
-            (Err(PlannerLoadError::NoDefaultSkill { .. }), SkillChoice::Manual(id)) => {
-                paths.default_skill = id.clone();
-                TurnPlanner::load(&paths, engine.backbone()).map_err(|e| match e {
-                    PlannerLoadError::NoDefaultSkill { known, .. } => {
-                        anyhow::Error::new(SkillError::Unknown {
-                            id: id.clone(),
-                            known,
-                        })
-                    }
-                    e => e.into(),
-                })?
+        let paths = planner.paths(with_manager || choice == SkillChoice::Auto);
+        let loaded = match &choice {
+            SkillChoice::Auto => TurnPlanner::load(&paths, engine.backbone())?,
+            SkillChoice::Manual(id) => {
+                let mut loaded = TurnPlanner::load_without_default(&paths, engine.backbone())?;
+                loaded.registry.get(id)?;
+                // The named skill answers; the default only matters after `/skill auto`, and
+                // then this one stands in when the folder has no default skill.
+                if loaded.registry.get(&loaded.default_skill).is_err() {
+                    loaded.default_skill = id.clone();
+                }
+                loaded
             }
-            (loaded, _) => loaded?,
         };
-        if let SkillChoice::Manual(id) = &choice {
-            loaded.registry.get(id)?;
-        }
         return Ok((loaded, choice));
     }
     let skill = match adapter {
@@ -125,13 +119,11 @@ pub fn terminal_planner(
         None => backbone_skill(),
     };
     // A lone adapter that answers from passages still gets them, when the index is there.
-    let knowledge = if skill.settings.uses_knowledge {
-        KnowledgeStore::open(&planner.knowledge_dir)
-            .map_err(|e| tracing::warn!(error = %e, "answering without knowledge passages"))
-            .ok()
-    } else {
-        None
-    };
+    let knowledge = skill
+        .settings
+        .uses_knowledge
+        .then(|| load_knowledge(&planner.knowledge_dir))
+        .flatten();
     let id = skill.id().to_string();
     let mut registry = SkillRegistry::default();
     registry.add(skill);

@@ -15,4 +15,4 @@ pub use planner_load::{PlannerLoadError, PlannerPaths};
 pub use prompt::{build_prompt, validate_messages, BuiltPrompt, PromptContext, PromptError};
 pub use registry::{LoadProblem, Skill, SkillError, SkillRegistry};
 pub use settings::SkillSettings;
-pub use turn::{PlannedTurn, SkillChoice, TurnError, TurnPlanner, TurnRequest};
+pub use turn::{clean_persona, PlannedTurn, SkillChoice, TurnError, TurnPlanner, TurnRequest};

@@ -4,7 +4,7 @@
 //! warning (`auto` then answers with the default skill; `knowledge` answers without passages);
 //! an unreadable skills folder or a missing default skill is an error.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use adapterbot_engine::{Backbone, Device};
 
@@ -62,6 +62,26 @@ impl TurnPlanner {
     /// Everything a turn is planned with, for this backbone. Skills that cannot be loaded are
     /// logged and left out (as `SkillRegistry::load_dir` does).
     pub fn load(paths: &PlannerPaths, backbone: &Backbone) -> Result<Self, PlannerLoadError> {
+        let planner = Self::load_without_default(paths, backbone)?;
+        if planner.registry.get(&paths.default_skill).is_err() {
+            return Err(PlannerLoadError::NoDefaultSkill {
+                id: paths.default_skill.clone(),
+                dir: paths.skills_dir.clone(),
+                known: match planner.registry.ids().join(", ") {
+                    k if k.is_empty() => "none".into(),
+                    k => k,
+                },
+            });
+        }
+        Ok(planner)
+    }
+
+    /// As [`TurnPlanner::load`], without requiring the default skill to be there: for a caller
+    /// that names the skill of its turns (and sets `default_skill` itself when it is missing).
+    pub fn load_without_default(
+        paths: &PlannerPaths,
+        backbone: &Backbone,
+    ) -> Result<Self, PlannerLoadError> {
         let (registry, _refused) =
             SkillRegistry::load_dir(&paths.skills_dir, backbone).map_err(|source| {
                 PlannerLoadError::Skills {
@@ -69,21 +89,11 @@ impl TurnPlanner {
                     source,
                 }
             })?;
-        if registry.get(&paths.default_skill).is_err() {
-            return Err(PlannerLoadError::NoDefaultSkill {
-                id: paths.default_skill.clone(),
-                dir: paths.skills_dir.clone(),
-                known: match registry.ids().join(", ") {
-                    k if k.is_empty() => "none".into(),
-                    k => k,
-                },
-            });
-        }
         let manager = paths
             .manager_dir
             .as_ref()
             .and_then(|dir| load_manager(dir, paths));
-        let knowledge = load_knowledge(paths);
+        let knowledge = load_knowledge(&paths.knowledge_dir);
         tracing::info!(
             skills = ?registry.ids(),
             manager = manager.is_some(),
@@ -99,7 +109,7 @@ impl TurnPlanner {
     }
 }
 
-fn load_manager(dir: &std::path::Path, paths: &PlannerPaths) -> Option<DialogueManager> {
+fn load_manager(dir: &Path, paths: &PlannerPaths) -> Option<DialogueManager> {
     if !dir.exists() {
         tracing::warn!(
             dir = %dir.display(),
@@ -119,8 +129,8 @@ fn load_manager(dir: &std::path::Path, paths: &PlannerPaths) -> Option<DialogueM
     }
 }
 
-fn load_knowledge(paths: &PlannerPaths) -> Option<KnowledgeStore> {
-    let dir = &paths.knowledge_dir;
+/// The knowledge index in `dir`, or `None` (with a warning) when it is missing or unreadable.
+pub fn load_knowledge(dir: &Path) -> Option<KnowledgeStore> {
     if !dir.exists() {
         tracing::warn!(
             dir = %dir.display(),

@@ -216,6 +216,17 @@ fn manager_context<'a>(messages: impl DoubleEndedIterator<Item = &'a ChatMessage
     context
 }
 
+/// Persona facts as a turn takes them: trimmed, empty ones left out. The server cleans a
+/// request's facts and the terminal chat a typed list with it.
+pub fn clean_persona<'a>(facts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    facts
+        .into_iter()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Request values win over the skill's defaults, which win over the engine's.
 pub fn merge_sampling(
     settings: &SkillSettings,

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use adapterbot_engine::ChatMessage;
 use adapterbot_skills::turn::SamplingOverrides;
-use adapterbot_skills::TurnRequest;
+use adapterbot_skills::{clean_persona, TurnRequest};
 use serde_json::json;
 
 use crate::bot::{self, route_line};
@@ -99,7 +99,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let request = TurnRequest {
         messages,
         skill,
-        persona: super::chat::clean_facts(args.persona.iter().map(String::as_str)),
+        persona: clean_persona(args.persona.iter().map(String::as_str)),
         sampling: args.sampling.overrides(),
     };
     let mut turn = planner.plan(&engine, &request)?;

@@ -152,14 +152,9 @@ pub fn validate_turn(turn: &TurnRequest, limits: Limits) -> Result<(), ApiError>
     Ok(())
 }
 
-/// Persona facts, trimmed, empty ones left out.
+/// A request's persona facts (absent = none), cleaned as every turn's are.
 pub fn clean_persona(facts: Option<Vec<String>>) -> Vec<String> {
-    facts
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| f.trim().to_string())
-        .filter(|f| !f.is_empty())
-        .collect()
+    adapterbot_skills::clean_persona(facts.iter().flatten().map(String::as_str))
 }
 
 /// Accepts `"text"`, `["a", "b"]` or `null` (as OpenAI's `stop` does).

@@ -1,5 +1,7 @@
 //! What one line typed into `adapterbot chat` asks for: a message, or a `/command`.
 
+use adapterbot_skills::clean_persona;
+
 /// The commands, as `/help` lists them.
 pub const HELP: &str = "\
 /skill ID|auto     answer every turn with skill ID, or let the dialogue manager pick (auto)
@@ -46,7 +48,7 @@ impl Line {
             .unwrap_or((rest, ""));
         match word {
             "skill" => Line::Skill((!arg.is_empty()).then(|| arg.to_string())),
-            "persona" => Line::Persona(clean_facts(arg.split(';'))),
+            "persona" => Line::Persona(clean_persona(arg.split(';'))),
             "why" => Line::Why,
             "reset" | "new" => Line::Reset,
             "quit" | "exit" | "q" => Line::Quit,
@@ -57,16 +59,6 @@ impl Line {
             _ => Line::Say(line.to_string()),
         }
     }
-}
-
-/// Persona facts, trimmed, empty ones left out (as the server cleans a request's).
-pub fn clean_facts<'a>(facts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    facts
-        .into_iter()
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 #[cfg(test)]

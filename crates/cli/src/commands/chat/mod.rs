@@ -12,13 +12,14 @@ use std::path::PathBuf;
 
 use adapterbot_engine::{ChatMessage, Engine};
 use adapterbot_skills::turn::SamplingOverrides;
-use adapterbot_skills::{Passage, RouteDecision, SkillChoice, TurnPlanner, TurnRequest};
+use adapterbot_skills::{
+    clean_persona, Passage, RouteDecision, SkillChoice, TurnPlanner, TurnRequest,
+};
 
 use super::generate::SamplingArgs;
 use crate::bot::{self, explain, route_line};
 use crate::model_args::{terminal_planner, ModelArgs, PlannerArgs};
 use input::Input;
-pub use line::clean_facts;
 use line::{Line, HELP};
 
 #[derive(clap::Args, Debug)]
@@ -57,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         engine: &engine,
         planner,
         skill,
-        persona: clean_facts(args.persona.iter().map(String::as_str)),
+        persona: clean_persona(args.persona.iter().map(String::as_str)),
         system: args.system.map(|s| ChatMessage::new("system", s)),
         history: Vec::new(),
         sampling: args.sampling.overrides(),
