@@ -164,6 +164,7 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     );
 
     // The matrix: rows for skills with validation data, a column per adapter.
+    let replies_out = dir.path().join("replies.jsonl");
     let stdout = ok(&adapterbot(&[
         "eval",
         "adapters",
@@ -182,6 +183,10 @@ fn train_add_and_evaluate_on_a_tiny_model() {
         "4",
         "--max-len",
         "128",
+        "--width",
+        "2",
+        "--replies-out",
+        p(&replies_out),
     ]));
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["matrix"]["data"], serde_json::json!(["calm"]));
@@ -194,6 +199,28 @@ fn train_add_and_evaluate_on_a_tiny_model() {
     assert_eq!(report["samples"].as_array().unwrap().len(), 1);
     assert_eq!(report["split"], "valid");
     assert!(report["elapsed_s"].as_f64().unwrap() > 0.0);
+    let phases = report["perplexity_s"].as_f64().unwrap() + report["replies_s"].as_f64().unwrap();
+    assert!(phases > 0.0 && phases <= report["elapsed_s"].as_f64().unwrap());
+    // Every greedy reply the judges read, one line per prompt and column: the one behaviour row
+    // in each of the three columns.
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&replies_out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let columns: Vec<&str> = lines
+        .iter()
+        .map(|l| l["column"].as_str().unwrap())
+        .collect();
+    assert_eq!(columns, ["none", "calm", "cheer"], "{lines:?}");
+    for l in &lines {
+        assert_eq!(
+            (l["skill"].as_str(), l["row"].as_u64()),
+            (Some("calm"), Some(0))
+        );
+        assert!(l["reply"].is_string() && l["ended"].is_boolean(), "{l}");
+        assert!(l["row_data"]["messages"].is_array(), "{l}");
+    }
     // Behaviour metrics of the greedy replies: a cell per data × column, in range, the judges
     // that apply to the row present and the others null.
     let behaviour = &report["behaviour"];

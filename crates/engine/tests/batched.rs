@@ -4,8 +4,8 @@
 use std::path::PathBuf;
 
 use adapterbot_engine::{
-    Adapter, AdapterInit, ChatMessage, Engine, Event, FinishReason, Generation, LoadOptions,
-    SamplingParams, Usage,
+    Adapter, AdapterInit, ChatMessage, Engine, EngineError, Event, FinishReason, Generation,
+    LoadOptions, ReplyJob, SamplingParams, Usage,
 };
 
 const MAX_TOKENS: usize = 48;
@@ -174,4 +174,37 @@ fn batched_replies_equal_the_replies_alone() {
         "{alone:?}"
     );
     assert_ne!(alone[0].text, alone[4].text);
+
+    // The offline runner, three at a time (sequences leave and join as each ends), with a
+    // prompt too long to start among them: the same replies, and that one's error.
+    let mut jobs: Vec<ReplyJob<'_>> = cases
+        .iter()
+        .map(|c| ReplyJob {
+            prompt: c.prompt.clone(),
+            params: c.params.clone(),
+            adapter: c.adapter.map(|i| &adapters[i]),
+        })
+        .collect();
+    jobs.insert(
+        2,
+        ReplyJob {
+            prompt: vec![1; b.context_length()],
+            params: SamplingParams::greedy(4),
+            adapter: None,
+        },
+    );
+    let mut many = engine.generate_many(jobs, 3);
+    assert!(
+        matches!(many.remove(2), Err(EngineError::PromptTooLong { .. })),
+        "the long prompt is refused"
+    );
+    for (i, (m, a)) in many.into_iter().zip(&alone).enumerate() {
+        let m = m.unwrap();
+        let (finish_reason, usage) = a.done.unwrap();
+        assert_eq!(
+            (m.text.as_str(), m.finish_reason, m.usage),
+            (a.text.as_str(), finish_reason, usage),
+            "sequence {i}"
+        );
+    }
 }

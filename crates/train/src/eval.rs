@@ -6,7 +6,9 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use adapterbot_engine::{Adapter, BlockHook, Engine, Event, FinishReason, SamplingParams};
+use adapterbot_engine::{
+    Adapter, BlockHook, Engine, Event, FinishReason, ReplyJob, SamplingParams,
+};
 use adapterbot_skills::Skill;
 use serde::Serialize;
 
@@ -202,8 +204,11 @@ pub struct SetReplies {
 
 /// Greedy replies (at most `max_tokens` each) to the first `behaviour_rows` prompts of each set
 /// in every column, and to the first `samples` prompts with no adapter and with the set's own
-/// adapter, each prompt generated once per column. `progress(data, column, replies)` is called
-/// before each cell.
+/// adapter, each prompt generated once per column. All of a set's replies, every column mixed,
+/// are decoded together, `width` sequences per batched step ([`Engine::generate_many`]); a
+/// greedy reply is the same batched as alone. `progress(data, replies)` is called before each
+/// set.
+#[allow(clippy::too_many_arguments)]
 pub fn greedy_replies(
     engine: &Engine,
     sets: &[EvalSet<'_>],
@@ -211,7 +216,8 @@ pub fn greedy_replies(
     behaviour_rows: usize,
     samples: usize,
     max_tokens: usize,
-    mut progress: impl FnMut(&str, &str, usize),
+    width: usize,
+    mut progress: impl FnMut(&str, usize),
 ) -> Result<Vec<SetReplies>> {
     let columns = columns(skills);
     let context = engine.backbone().context_length();
@@ -224,7 +230,10 @@ pub fn greedy_replies(
             .iter()
             .map(|row| encoder.prompt_ids(row, budget).ok())
             .collect();
-        let mut replies = Vec::with_capacity(columns.len());
+        // (column, row) of every job, in the order handed to the engine.
+        let mut cells = Vec::new();
+        let mut jobs = Vec::new();
+        let mut replies: Vec<Vec<Option<Reply>>> = Vec::with_capacity(columns.len());
         for (c, (name, adapter)) in columns.iter().enumerate() {
             // The samples need only no adapter and the set's own adapter.
             let n = if c == 0 || name == set.skill.id() {
@@ -232,15 +241,25 @@ pub fn greedy_replies(
             } else {
                 behaviour_rows.min(wanted)
             };
-            progress(set.skill.id(), name, n);
-            let mut column = Vec::with_capacity(n);
-            for prompt in &prompts[..n] {
-                column.push(match prompt {
-                    Some(p) => Some(greedy_reply(engine, p, *adapter, max_tokens)?),
-                    None => None,
-                });
+            replies.push(vec![None; n]);
+            for (i, prompt) in prompts[..n].iter().enumerate() {
+                if let Some(p) = prompt {
+                    cells.push((c, i));
+                    jobs.push(ReplyJob {
+                        prompt: p.clone(),
+                        params: SamplingParams::greedy(max_tokens),
+                        adapter: *adapter,
+                    });
+                }
             }
-            replies.push(column);
+        }
+        progress(set.skill.id(), jobs.len());
+        for ((c, i), reply) in cells.into_iter().zip(engine.generate_many(jobs, width)) {
+            let reply = reply?;
+            replies[c][i] = Some(Reply {
+                text: reply.text.trim().to_string(),
+                ended: reply.finish_reason == FinishReason::Stop,
+            });
         }
         out.push(SetReplies {
             skill: set.skill.id().to_string(),

@@ -1,14 +1,16 @@
 //! `adapterbot eval adapters`: the skill × adapter perplexity matrix, behaviour metrics of
 //! greedy replies, and sample replies.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use adapterbot_engine::fsutil::write_atomic;
 use adapterbot_skills::{Skill, SkillRegistry};
 use adapterbot_train::behaviour::BehaviourMetrics;
+use adapterbot_train::data::DialogueRow;
 use adapterbot_train::eval::{
     behaviour_matrix, columns, greedy_replies, load_eval_sets, perplexity_matrix, sample_replies,
-    BehaviourMatrix, PerplexityMatrix, SampleReply, Split,
+    BehaviourMatrix, EvalSet, PerplexityMatrix, SampleReply, SetReplies, Split,
 };
 use anyhow::Context;
 use serde::Serialize;
@@ -41,6 +43,13 @@ pub struct Args {
     /// Longest greedy reply (behaviour metrics and samples), in tokens.
     #[arg(long, default_value_t = 60)]
     pub max_tokens: usize,
+    /// Greedy replies decoded together in one batched pass per step.
+    #[arg(long, default_value_t = 8)]
+    pub width: usize,
+    /// Also write every greedy reply, one JSON line per prompt and column, to this file (for
+    /// reading what the judges saw).
+    #[arg(long)]
+    pub replies_out: Option<PathBuf>,
     /// Padded tokens per scoring batch.
     #[arg(long, default_value_t = 512)]
     pub batch_tokens: usize,
@@ -73,6 +82,9 @@ struct Report {
     split: Split,
     /// Wall time of the whole evaluation (loading included), in seconds.
     elapsed_s: f64,
+    /// Of which: scoring the perplexity matrix, and generating the greedy replies.
+    perplexity_s: f64,
+    replies_s: f64,
     matrix: PerplexityMatrix,
     /// `None` with `--behaviour-rows 0`.
     behaviour: Option<BehaviourMatrix>,
@@ -106,9 +118,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             a.data.display()
         );
     }
+    let scoring = Instant::now();
     let matrix = perplexity_matrix(&engine, &sets, &skills, a.batch_tokens, |data, adapter| {
         eprintln!("scoring {data} data with adapter {adapter}");
     })?;
+    let perplexity_s = scoring.elapsed().as_secs_f64();
+    let generating = Instant::now();
     let replies = greedy_replies(
         &engine,
         &sets,
@@ -116,9 +131,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         a.behaviour_rows,
         a.samples,
         a.max_tokens,
-        |data, adapter, n| eprintln!("greedy replies to {n} {data} prompts with adapter {adapter}"),
+        a.width,
+        |data, n| eprintln!("{n} greedy replies to {data} prompts, every column"),
     )?;
+    let replies_s = generating.elapsed().as_secs_f64();
     let column_names: Vec<String> = columns(&skills).into_iter().map(|(c, _)| c).collect();
+    if let Some(path) = &a.replies_out {
+        write_replies(path, &sets, &replies, &column_names)
+            .with_context(|| format!("writing the replies to {}", path.display()))?;
+    }
     let behaviour = (a.behaviour_rows > 0).then(|| {
         behaviour_matrix(
             &sets,
@@ -142,6 +163,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         weights: format!("{:?}", a.model.weights),
         split,
         elapsed_s: started.elapsed().as_secs_f64(),
+        perplexity_s,
+        replies_s,
         matrix,
         behaviour,
         diagonal,
@@ -152,6 +175,46 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     } else {
         print_text(&report);
     }
+    Ok(())
+}
+
+/// One greedy reply beside what its judges read, for `--replies-out`.
+#[derive(Serialize)]
+struct ReplyLine<'a> {
+    skill: &'a str,
+    row: usize,
+    column: &'a str,
+    row_data: &'a DialogueRow,
+    reply: &'a str,
+    ended: bool,
+}
+
+/// Every greedy reply as a JSON line, written atomically.
+fn write_replies(
+    path: &Path,
+    sets: &[EvalSet<'_>],
+    replies: &[SetReplies],
+    columns: &[String],
+) -> anyhow::Result<()> {
+    let mut out = String::new();
+    for (set, set_replies) in sets.iter().zip(replies) {
+        for (column, cells) in columns.iter().zip(&set_replies.replies) {
+            for (row, reply) in cells.iter().enumerate() {
+                let Some(reply) = reply else { continue };
+                let line = ReplyLine {
+                    skill: set.skill.id(),
+                    row,
+                    column,
+                    row_data: &set.rows[row],
+                    reply: &reply.text,
+                    ended: reply.ended,
+                };
+                out.push_str(&serde_json::to_string(&line)?);
+                out.push('\n');
+            }
+        }
+    }
+    write_atomic(path, out.as_bytes())?;
     Ok(())
 }
 
@@ -202,7 +265,10 @@ fn print_text(r: &Report) {
             None => println!("  adapter:    (none trained)"),
         }
     }
-    println!("evaluated in {:.1} s", r.elapsed_s);
+    println!(
+        "evaluated in {:.1} s (perplexity {:.1} s, greedy replies {:.1} s)",
+        r.elapsed_s, r.perplexity_s, r.replies_s
+    );
 }
 
 /// One line per metric, a column per adapter, for each skill's data.
