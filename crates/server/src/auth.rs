@@ -10,7 +10,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
+use subtle::{ConditionallySelectable, ConstantTimeEq};
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -65,39 +65,59 @@ impl ApiKeys {
         !self.digests.is_empty()
     }
 
+    /// Which key `token` is, if it is one. Every key is compared, in constant time.
+    pub fn identify(&self, token: &str) -> Option<KeyId> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let (mut index, mut found) = (0u64, subtle::Choice::from(0));
+        for (i, d) in self.digests.iter().enumerate() {
+            let same = d.ct_eq(&digest);
+            index.conditional_assign(&(i as u64), same);
+            found |= same;
+        }
+        bool::from(found).then_some(KeyId(index as usize))
+    }
+
     /// True when `token` is one of the keys.
     pub fn accepts(&self, token: &str) -> bool {
-        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
-        let mut found = subtle::Choice::from(0);
-        for d in &self.digests {
-            found |= d.ct_eq(&digest);
+        self.identify(token).is_some()
+    }
+
+    /// The key an `Authorization` header carries, when it is one of the keys.
+    pub fn key_of(&self, header: Option<&str>) -> Option<KeyId> {
+        let (scheme, token) = header?.split_once(' ')?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return None;
         }
-        found.into()
+        self.identify(token.trim())
     }
 
     /// Checks an `Authorization` header value.
     pub fn allows(&self, header: Option<&str>) -> bool {
-        if !self.enabled() {
-            return true;
-        }
-        let Some(value) = header else { return false };
-        let Some((scheme, token)) = value.split_once(' ') else {
-            return false;
-        };
-        scheme.eq_ignore_ascii_case("bearer") && self.accepts(token.trim())
+        !self.enabled() || self.key_of(header).is_some()
     }
 }
 
+/// Which of the server's API keys a request came with (its place in the key list), set by
+/// [`require_key`] when keys are on: per-key limits count by it, and no key text is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct KeyId(pub usize);
+
 /// Middleware for the routes that need a key.
-pub async fn require_key(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// With keys on, the request carries its [`KeyId`] as an extension.
+pub async fn require_key(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    if !state.keys().enabled() {
+        return next.run(req).await;
+    }
     let header = req
         .headers()
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
-    if state.keys().allows(header) {
-        next.run(req).await
-    } else {
-        ApiError::unauthorized().into_response()
+    match state.keys().key_of(header) {
+        Some(key) => {
+            req.extensions_mut().insert(key);
+            next.run(req).await
+        }
+        None => ApiError::unauthorized().into_response(),
     }
 }
 
@@ -117,6 +137,10 @@ mod tests {
         assert!(!keys.allows(None));
         assert!(ApiKeys::new(&[]).allows(None), "no keys: open");
         assert!(!ApiKeys::new(&["x".into()]).allows(Some("Bearer ")));
+        // Each key is told apart by its place in the list (the empty entry is dropped).
+        assert_eq!(keys.key_of(Some("Bearer alpha-key")), Some(KeyId(0)));
+        assert_eq!(keys.key_of(Some("Bearer beta")), Some(KeyId(1)));
+        assert_eq!(keys.key_of(Some("Bearer gamma")), None);
     }
 
     #[test]

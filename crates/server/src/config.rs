@@ -16,6 +16,9 @@ pub struct ServerConfig {
     pub queue: usize,
     /// Bearer keys; empty = no authentication.
     pub api_keys: Vec<String>,
+    /// With keys on: requests one key may have admitted at once (running or waiting), so one
+    /// client cannot take every slot; past it that key gets 429. `None` = no per-key cap.
+    pub max_concurrent_per_key: Option<usize>,
     /// Origins allowed to call the API from a browser; `*` allows any; empty = same origin only.
     pub cors_origins: Vec<String>,
     /// Largest request body accepted, in bytes.
@@ -33,6 +36,7 @@ impl Default for ServerConfig {
             max_concurrent: 4,
             queue: 16,
             api_keys: Vec::new(),
+            max_concurrent_per_key: None,
             cors_origins: Vec::new(),
             body_limit: 1024 * 1024,
             shutdown_grace: Duration::from_secs(10),

@@ -74,6 +74,21 @@ impl ApiError {
         }
     }
 
+    /// One API key already has its share of the slots in flight.
+    pub fn key_limit(limit: usize, retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "key_limit",
+                format!(
+                    "this API key already has {limit} requests in flight, the most one key may \
+                     have (--max-concurrent-per-key {limit}); retry when one has finished"
+                ),
+            )
+        }
+    }
+
     pub fn not_ready() -> Self {
         Self {
             retry_after: Some(1),

@@ -76,6 +76,7 @@ impl AppState {
             WorkerConfig {
                 max_concurrent: self.0.config.max_concurrent,
                 queue: self.0.config.queue,
+                max_per_key: self.0.config.max_concurrent_per_key,
             },
             self.0.metrics.clone(),
         )?;

@@ -235,3 +235,67 @@ async fn shutdown_lets_a_short_stream_finish_and_refuses_new_requests() {
     assert_eq!(last.unwrap().event, "done", "the stream in flight finished");
     s.join().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_api_key_cannot_take_every_slot_past_its_share() {
+    let s = start_with_untrained_chitchat(ServerConfig {
+        max_concurrent: 2,
+        queue: 2,
+        api_keys: vec!["key-a".into(), "key-b".into()],
+        max_concurrent_per_key: Some(1),
+        ..ServerConfig::default()
+    })
+    .await;
+    let c = client();
+    let send = |key: &'static str, body: Value| {
+        c.post(s.at("/api/chat"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    // Key a holds its one share with a long stream.
+    let mut a_stream = SseReader::new(send("key-a", long_reply(2000)).await.unwrap());
+    let first = a_stream.next().await.expect("key a's stream starts");
+    assert_eq!(first.event, "route");
+
+    // Its second request is refused at once, naming the limit, though slots are free...
+    let refused = send("key-a", long_reply(2)).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "key_limit", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("--max-concurrent-per-key 1"), "{message}");
+    // ...on the OpenAI API too...
+    let refused = c
+        .post(s.at("/v1/chat/completions"))
+        .bearer_auth("key-a")
+        .json(&json!({"model": "chitchat", "messages": [user("Hi")], "max_tokens": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    // ...while key b is served beside it.
+    let b = send("key-b", long_reply(3)).await.unwrap();
+    assert_eq!(b.status(), 200);
+    assert_eq!(read_sse(b).await.last().unwrap().event, "done");
+    let m = s.metrics().await;
+    assert_eq!(
+        metric(
+            &m,
+            r#"adapterbot_rejected_requests_total{reason="key_limit"}"#
+        ),
+        Some(2.0),
+        "{m}"
+    );
+
+    // Once key a's stream ends (its client goes away), its share is back.
+    drop(a_stream);
+    eventually(
+        "key a is served again",
+        Duration::from_secs(10),
+        async || send("key-a", long_reply(2)).await.unwrap().status() == 200,
+    )
+    .await;
+    s.shutdown().await;
+}

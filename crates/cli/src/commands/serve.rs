@@ -37,6 +37,11 @@ pub struct Args {
         hide_env_values = true
     )]
     pub api_keys: Vec<String>,
+    /// With API keys: requests one key may have in flight at once (running or waiting for a
+    /// slot); past it that key gets 429 while the others are still served. Off when unset.
+    #[arg(long, env = "ADAPTERBOT_MAX_CONCURRENT_PER_KEY",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_per_key: Option<u32>,
     /// Read API keys from a file, one per line ('#' comments).
     #[arg(long, env = "ADAPTERBOT_API_KEY_FILE")]
     pub api_key_file: Option<PathBuf>,
@@ -71,6 +76,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.shutdown_grace.is_finite() && args.shutdown_grace >= 0.0,
         "--shutdown-grace must be a number of seconds ≥ 0"
     );
+    anyhow::ensure!(
+        args.max_concurrent_per_key.is_none() || !api_keys.is_empty(),
+        "--max-concurrent-per-key counts requests by API key: set --api-key or --api-key-file too"
+    );
     let config = ServeConfig {
         host: args.host,
         port: args.port,
@@ -78,6 +87,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             max_concurrent: args.max_concurrent as usize,
             queue: args.queue,
             api_keys,
+            max_concurrent_per_key: args.max_concurrent_per_key.map(|n| n as usize),
             cors_origins: args.cors_origins,
             body_limit: args.body_limit,
             shutdown_grace: Duration::from_secs_f64(args.shutdown_grace),

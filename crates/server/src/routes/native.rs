@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use futures::stream::{self, Stream, StreamExt};
 use serde::Serialize;
 use serde_json::json;
@@ -19,6 +19,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use adapterbot_skills::SkillChoice;
 
 use super::turn::{self, StartedTurn};
+use crate::auth::KeyId;
 use crate::error::ApiError;
 use crate::request::native;
 use crate::state::AppState;
@@ -26,6 +27,7 @@ use crate::worker::{PlanSummary, ReplyDone, WorkerEvent};
 
 pub async fn chat(
     State(state): State<AppState>,
+    key: Option<Extension<KeyId>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -43,7 +45,14 @@ pub async fn chat(
             .with_param("skill"));
         }
     }
-    let started = turn::start(loaded, req.turn, turn::request_id(&headers), received).await?;
+    let started = turn::start(
+        loaded,
+        req.turn,
+        turn::request_id(&headers),
+        received,
+        key.map(|Extension(k)| k),
+    )
+    .await?;
     if req.stream {
         let sse = Sse::new(events(started))
             .keep_alive(KeepAlive::new().interval(state.config().keep_alive));

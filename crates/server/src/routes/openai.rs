@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -21,6 +21,7 @@ use adapterbot_engine::Usage;
 use adapterbot_skills::SkillChoice;
 
 use super::turn::{self, StartedTurn};
+use crate::auth::KeyId;
 use crate::error::ApiError;
 use crate::request::openai::{self, model_not_found};
 use crate::state::AppState;
@@ -101,6 +102,7 @@ fn now_unix() -> u64 {
 
 pub async fn chat_completions(
     State(state): State<AppState>,
+    key: Option<Extension<KeyId>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -113,7 +115,14 @@ pub async fn chat_completions(
             return Err(model_not_found(id));
         }
     }
-    let started = turn::start(loaded, req.turn, turn::request_id(&headers), received).await?;
+    let started = turn::start(
+        loaded,
+        req.turn,
+        turn::request_id(&headers),
+        received,
+        key.map(|Extension(k)| k),
+    )
+    .await?;
     let completion = Completion {
         id: format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
         created: now_unix(),

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use adapterbot_skills::TurnRequest;
 
+use crate::auth::KeyId;
 use crate::error::ApiError;
 use crate::request::Limits;
 use crate::state::{AppState, Loaded};
@@ -65,8 +66,9 @@ pub async fn start(
     turn: TurnRequest,
     request_id: String,
     received: Instant,
+    key: Option<KeyId>,
 ) -> Result<StartedTurn, ApiError> {
-    let mut events = loaded.worker.submit(turn, request_id, received)?;
+    let mut events = loaded.worker.submit(turn, request_id, received, key)?;
     match events.recv().await {
         Some(WorkerEvent::Planned(plan)) => Ok(StartedTurn {
             plan: *plan,

@@ -15,6 +15,7 @@
 
 mod engine_loop;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::KeyId;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 
@@ -76,6 +78,8 @@ pub struct ReplyTimings {
 pub struct WorkerConfig {
     pub max_concurrent: usize,
     pub queue: usize,
+    /// Requests one API key may have admitted at once; `None` = no cap.
+    pub max_per_key: Option<usize>,
 }
 
 /// A request admitted to the worker, with its reply channel and admission permit.
@@ -85,6 +89,29 @@ struct Admitted {
     received: Instant,
     events: UnboundedSender<WorkerEvent>,
     _permit: OwnedSemaphorePermit,
+    _key_share: Option<KeyShare>,
+}
+
+/// Requests admitted per API key, for `max_per_key`.
+type KeyCounts = Arc<Mutex<HashMap<KeyId, usize>>>;
+
+/// One admitted request's place in its key's count, given back when the request ends, however it
+/// ends (like the admission permit beside it).
+struct KeyShare {
+    key: KeyId,
+    counts: KeyCounts,
+}
+
+impl Drop for KeyShare {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
 }
 
 enum Inbox {
@@ -126,6 +153,7 @@ struct Shared {
 pub struct Worker {
     inbox: mpsc::Sender<Inbox>,
     permits: Arc<Semaphore>,
+    key_counts: KeyCounts,
     shared: Arc<Shared>,
     metrics: Arc<Metrics>,
     config: WorkerConfig,
@@ -142,6 +170,7 @@ impl Worker {
         let config = WorkerConfig {
             max_concurrent: config.max_concurrent.max(1),
             queue: config.queue,
+            max_per_key: config.max_per_key.map(|n| n.max(1)),
         };
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(Shared {
@@ -167,6 +196,7 @@ impl Worker {
         Ok(Self {
             inbox: tx,
             permits: Arc::new(Semaphore::new(config.max_concurrent + config.queue)),
+            key_counts: KeyCounts::default(),
             shared,
             metrics,
             config,
@@ -174,17 +204,23 @@ impl Worker {
         })
     }
 
-    /// Admits a request or refuses it at once (429 when full, 503 when shutting down).
+    /// Admits a request or refuses it at once (429 when full or when its API key has its share
+    /// in flight, 503 when shutting down).
     pub fn submit(
         &self,
         request: TurnRequest,
         request_id: String,
         received: Instant,
+        key: Option<KeyId>,
     ) -> Result<UnboundedReceiver<WorkerEvent>, ApiError> {
         if self.shared.draining.load(Ordering::SeqCst) {
             self.metrics.rejected("shutting_down");
             return Err(ApiError::shutting_down());
         }
+        let key_share = match (key, self.config.max_per_key) {
+            (Some(key), Some(limit)) => Some(self.take_key_share(key, limit)?),
+            _ => None,
+        };
         let Ok(permit) = self.permits.clone().try_acquire_owned() else {
             self.metrics.rejected("overloaded");
             return Err(ApiError::overloaded(self.retry_after()));
@@ -196,11 +232,28 @@ impl Worker {
             received,
             events,
             _permit: permit,
+            _key_share: key_share,
         };
         self.inbox
             .send(Inbox::Job(Box::new(job)))
             .map_err(|_| ApiError::internal("the engine has stopped", &"worker inbox closed"))?;
         Ok(rx)
+    }
+
+    /// Counts one more request for `key`, or refuses it when the key has `limit` in flight.
+    fn take_key_share(&self, key: KeyId, limit: usize) -> Result<KeyShare, ApiError> {
+        let mut counts = self.key_counts.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(key).or_insert(0);
+        if *n >= limit {
+            drop(counts);
+            self.metrics.rejected("key_limit");
+            return Err(ApiError::key_limit(limit, self.retry_after()));
+        }
+        *n += 1;
+        Ok(KeyShare {
+            key,
+            counts: self.key_counts.clone(),
+        })
     }
 
     /// Seconds until a slot is likely free: the queue ahead, served `max_concurrent` at a time.
