@@ -49,7 +49,8 @@ impl LlamaConfig {
             |key: &str| -> Result<usize> { Ok(get(&format!("llama.{key}"))?.to_u32()? as usize) };
         let num_heads = u("attention.head_count")?;
         let hidden_size = u("embedding_length")?;
-        let head_dim = u("rope.dimension_count").unwrap_or(hidden_size / num_heads);
+        let head_dim = u("rope.dimension_count")
+            .unwrap_or_else(|_| hidden_size.checked_div(num_heads).unwrap_or(0));
         let vocab_size = match u("vocab_size") {
             Ok(v) => v,
             Err(_) => get("tokenizer.ggml.tokens")?.to_vec()?.len(),
@@ -136,8 +137,24 @@ impl LlamaConfig {
         if self.num_kv_heads == 0 || !self.num_heads.is_multiple_of(self.num_kv_heads) {
             return bad("attention heads that are not a multiple of the key/value heads");
         }
-        if !self.head_dim.is_multiple_of(2) {
-            return bad("an odd attention head size (RoPE needs pairs)");
+        if self.head_dim == 0 || !self.head_dim.is_multiple_of(2) {
+            return bad("an odd or zero attention head size (RoPE needs pairs)");
+        }
+        // Sizes a damaged file could claim: each product below must fit in memory, and no real
+        // llama model comes near these bounds.
+        let fits = |x: Option<usize>| x.is_some_and(|x| x <= 1 << 34);
+        if self.num_layers > 4096
+            || !fits(self.vocab_size.checked_mul(self.hidden_size))
+            || !fits(self.intermediate_size.checked_mul(self.hidden_size))
+            || !fits(self.num_heads.checked_mul(self.head_dim))
+            || !fits(
+                self.hidden_size
+                    .checked_mul(self.num_heads.saturating_mul(self.head_dim)),
+            )
+            || self.vocab_size == 0
+            || self.intermediate_size == 0
+        {
+            return bad("layer or matrix sizes no llama model has (a damaged file?)");
         }
         Ok(self)
     }

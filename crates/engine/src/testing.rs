@@ -198,3 +198,36 @@ pub fn write_tiny_hf_dir(dir: &Path, cfg: &LlamaConfig, seed: u64, gguf_path: &P
 pub fn max_abs_diff(a: &Tensor, b: &Tensor) -> Result<f32> {
     Ok((a - b)?.abs()?.max_all()?.to_scalar::<f32>()?)
 }
+
+/// Damage done to a valid file by a fuzz case: bytes overwritten, bytes inserted, and the
+/// file cut short. Positions are taken modulo the file's length, so any numbers make a case.
+#[derive(Debug, Clone, Default)]
+pub struct Damage {
+    /// (position, new byte)
+    pub overwrite: Vec<(usize, u8)>,
+    /// (position, bytes inserted there)
+    pub insert: Vec<(usize, Vec<u8>)>,
+    /// Keep only this many bytes (modulo the length + 1).
+    pub cut: Option<usize>,
+}
+
+impl Damage {
+    /// `seed` with the damage done.
+    pub fn apply(&self, seed: &[u8]) -> Vec<u8> {
+        let mut out = seed.to_vec();
+        for &(at, byte) in &self.overwrite {
+            if !out.is_empty() {
+                let i = at % out.len();
+                out[i] = byte;
+            }
+        }
+        for (at, bytes) in &self.insert {
+            let i = at % (out.len() + 1);
+            out.splice(i..i, bytes.iter().copied());
+        }
+        if let Some(cut) = self.cut {
+            out.truncate(cut % (out.len() + 1));
+        }
+        out
+    }
+}

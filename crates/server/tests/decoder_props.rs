@@ -1,6 +1,7 @@
 //! Property tests of the request decoders: whatever the body, decoding never panics, and gives
 //! either a request that passes every check or a 4xx error with a message.
 
+use adapterbot_engine::testing::Damage;
 use adapterbot_server::request::{native, openai, Limits};
 use axum::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue};
 use proptest::prelude::*;
@@ -125,8 +126,56 @@ fn check_openai(body: &[u8]) {
     }
 }
 
+/// 512 cases per property, or `PROPTEST_CASES` (docs/server.md gives the million-case run).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// A valid request of each API, to damage.
+const VALID_NATIVE: &str = r#"{"skill":"persona","persona":["I am a nurse."],"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi!"},{"role":"assistant","content":"Hello."},{"role":"user","content":"What do you do?"}],"temperature":0.7,"top_p":0.9,"max_tokens":32,"stop":["\n"],"stream":true,"seed":4}"#;
+const VALID_OPENAI: &str = r#"{"model":"persona","persona":["I am a nurse."],"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi!"},{"role":"assistant","content":"Hello."},{"role":"user","content":"What do you do?"}],"temperature":0.7,"top_p":0.9,"max_tokens":32,"stop":["\n"],"stream":true,"stream_options":{"include_usage":true},"seed":4}"#;
+
+fn damaged(valid: &'static str) -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
+        prop::collection::vec(
+            (
+                any::<usize>(),
+                "[\\[\\]{}:,\"0-9a-z.-]{1,6}".prop_map(String::into_bytes),
+            ),
+            0..3,
+        ),
+        prop::option::weighted(0.2, any::<usize>()),
+    )
+        .prop_map(|(overwrite, insert, cut)| {
+            Damage {
+                overwrite,
+                insert,
+                cut,
+            }
+            .apply(valid.as_bytes())
+        })
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(config())]
+
+    #[test]
+    fn damaged_valid_requests_are_valid_or_a_4xx(
+        native in damaged(VALID_NATIVE),
+        openai in damaged(VALID_OPENAI),
+    ) {
+        check_native(&native);
+        check_openai(&openai);
+    }
 
     #[test]
     fn raw_bytes_never_panic(body in prop::collection::vec(any::<u8>(), 0..256)) {
@@ -152,6 +201,8 @@ proptest! {
 #[test]
 fn the_request_shaped_generator_reaches_valid_requests() {
     // Guard against a generator that only ever produces errors.
+    assert!(native::decode(&headers(), VALID_NATIVE.as_bytes(), LIMITS).is_ok());
+    assert!(openai::decode(&headers(), VALID_OPENAI.as_bytes(), LIMITS).is_ok());
     let v = json!({"messages": [{"role": "user", "content": "hi"}], "temperature": 0.5});
     assert!(native::decode(&headers(), v.to_string().as_bytes(), LIMITS).is_ok());
     assert!(openai::decode(&headers(), v.to_string().as_bytes(), LIMITS).is_ok());

@@ -36,12 +36,23 @@ impl GgufFile {
         })
     }
 
-    pub fn tensor(&mut self, name: &str, device: &Device) -> Result<QTensor> {
-        if !self.content.tensor_infos.contains_key(name) {
+    /// The tensor `name`, refused before it is read unless its shape is `dims` (rows first), so
+    /// that a damaged index never sizes an allocation.
+    pub fn tensor(&mut self, name: &str, dims: &[usize]) -> Result<QTensor> {
+        let Some(info) = self.content.tensor_infos.get(name) else {
             return Err(corrupt(&self.path, format!("tensor `{name}` is missing")));
+        };
+        if info.shape.dims() != dims {
+            return Err(corrupt(
+                &self.path,
+                format!(
+                    "tensor `{name}` has shape {:?}, the config implies {dims:?}",
+                    info.shape.dims()
+                ),
+            ));
         }
         self.content
-            .tensor(&mut self.reader, name, device)
+            .tensor(&mut self.reader, name, &Device::Cpu)
             .map_err(|e| corrupt(&self.path, format!("tensor `{name}`: {e}")))
     }
 
@@ -61,45 +72,51 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
     let mut file = GgufFile::open(path)?;
     let cfg = LlamaConfig::from_gguf(&file.content)?;
     let dev = &opts.device;
+    let (hidden, inter) = (cfg.hidden_size, cfg.intermediate_size);
+    let (q_rows, kv_rows) = (
+        cfg.num_heads * cfg.head_dim,
+        cfg.num_kv_heads * cfg.head_dim,
+    );
     // Small tensors (norms) are dequantized to f32 where they are used.
-    let f32_tensor = |file: &mut GgufFile, name: &str| -> Result<candle_core::Tensor> {
-        Ok(file.tensor(name, &Device::Cpu)?.dequantize(dev)?)
+    let f32_tensor = |file: &mut GgufFile, name: &str, len: usize| -> Result<candle_core::Tensor> {
+        Ok(file.tensor(name, &[len])?.dequantize(dev)?)
     };
 
     let mut blocks = Vec::with_capacity(cfg.num_layers);
     for i in 0..cfg.num_layers {
-        let mut t = |suffix: &str| file.tensor(&format!("blk.{i}.{suffix}.weight"), &Device::Cpu);
-        let qkv = stack_rows(vec![t("attn_q")?, t("attn_k")?, t("attn_v")?], &Device::Cpu)?;
-        let gate_up = stack_rows(vec![t("ffn_gate")?, t("ffn_up")?], &Device::Cpu)?;
-        let attn_out = t("attn_output")?;
-        let down = t("ffn_down")?;
-        check_rows(
-            &file.path,
-            i,
-            "attn_q/k/v",
-            &qkv,
-            (cfg.num_heads + 2 * cfg.num_kv_heads) * cfg.head_dim,
+        let mut t = |suffix: &str, dims: [usize; 2]| {
+            file.tensor(&format!("blk.{i}.{suffix}.weight"), &dims)
+        };
+        let qkv = stack_rows(
+            vec![
+                t("attn_q", [q_rows, hidden])?,
+                t("attn_k", [kv_rows, hidden])?,
+                t("attn_v", [kv_rows, hidden])?,
+            ],
+            &Device::Cpu,
         )?;
-        check_rows(
-            &file.path,
-            i,
-            "ffn_gate/up",
-            &gate_up,
-            2 * cfg.intermediate_size,
+        let gate_up = stack_rows(
+            vec![
+                t("ffn_gate", [inter, hidden])?,
+                t("ffn_up", [inter, hidden])?,
+            ],
+            &Device::Cpu,
         )?;
+        let attn_out = t("attn_output", [hidden, q_rows])?;
+        let down = t("ffn_down", [hidden, inter])?;
         blocks.push(Block {
-            attn_norm: f32_tensor(&mut file, &format!("blk.{i}.attn_norm.weight"))?,
+            attn_norm: f32_tensor(&mut file, &format!("blk.{i}.attn_norm.weight"), hidden)?,
             qkv: make_linear(qkv, opts)?,
             attn_out: make_linear(attn_out, opts)?,
-            ffn_norm: f32_tensor(&mut file, &format!("blk.{i}.ffn_norm.weight"))?,
+            ffn_norm: f32_tensor(&mut file, &format!("blk.{i}.ffn_norm.weight"), hidden)?,
             gate_up: make_linear(gate_up, opts)?,
             down: make_linear(down, opts)?,
         });
     }
 
-    let token_embd = file.tensor("token_embd.weight", &Device::Cpu)?;
+    let token_embd = file.tensor("token_embd.weight", &[cfg.vocab_size, hidden])?;
     let lm_head_q = if file.has("output.weight") {
-        file.tensor("output.weight", &Device::Cpu)?
+        file.tensor("output.weight", &[cfg.vocab_size, hidden])?
     } else {
         // Tied embeddings (SmolLM2): the output head is the embedding matrix.
         copy_to(&token_embd, &Device::Cpu)?
@@ -114,7 +131,7 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         _ => Embedding::Quantized(std::sync::Arc::new(onto_device(token_embd, dev)?)),
     };
     let freq_factors = if file.has("rope_freqs.weight") {
-        Some(f32_tensor(&mut file, "rope_freqs.weight")?.to_vec1::<f32>()?)
+        Some(f32_tensor(&mut file, "rope_freqs.weight", cfg.head_dim / 2)?.to_vec1::<f32>()?)
     } else {
         None
     };
@@ -125,7 +142,7 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         dev,
     )?;
     let backbone = Backbone {
-        final_norm: f32_tensor(&mut file, "output_norm.weight")?,
+        final_norm: f32_tensor(&mut file, "output_norm.weight", hidden)?,
         embed,
         lm_head,
         blocks,
@@ -135,15 +152,4 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
         cfg,
     };
     Ok((backbone, file))
-}
-
-fn check_rows(path: &Path, layer: usize, what: &str, t: &QTensor, expected: usize) -> Result<()> {
-    let rows = t.shape().dims()[0];
-    if rows != expected {
-        return Err(corrupt(
-            path,
-            format!("layer {layer} {what} has {rows} rows, the config implies {expected}"),
-        ));
-    }
-    Ok(())
 }

@@ -109,17 +109,31 @@ impl DialogueManager {
     pub fn load(dir: &Path, encoder_dir: &Path, device: &Device) -> Result<Self, ManagerError> {
         let config = ManagerConfig::read(dir)?;
         let encoder = SentenceEncoder::load_layers(encoder_dir, device, config.encoder_layers)?;
-        if encoder.dim() != config.encoder_dim {
+        let head = Self::load_head(dir, &config, encoder.dim(), device).map_err(|e| match e {
+            ManagerError::Model(m) => {
+                ManagerError::Model(format!("{m} (encoder in {})", encoder_dir.display()))
+            }
+            other => other,
+        })?;
+        Ok(Self::from_parts(encoder, head, config))
+    }
+
+    /// The head in `dir`, described by its `config`, for an encoder of `encoder_dim`
+    /// dimensions: refused when it was trained on another encoder or does not fit the config.
+    pub fn load_head(
+        dir: &Path,
+        config: &ManagerConfig,
+        encoder_dim: usize,
+        device: &Device,
+    ) -> Result<RoutingHead, ManagerError> {
+        if encoder_dim != config.encoder_dim {
             return Err(ManagerError::Model(format!(
-                "the head in {} was trained on {}-dimensional embeddings, but the encoder in {} gives {}",
+                "the head in {} was trained on {}-dimensional embeddings, but the encoder gives {encoder_dim}",
                 dir.display(),
                 config.encoder_dim,
-                encoder_dir.display(),
-                encoder.dim()
             )));
         }
-        let head = RoutingHead::load(dir, feature_dim(encoder.dim()), config.skills.len(), device)?;
-        Ok(Self::from_parts(encoder, head, config))
+        RoutingHead::load(dir, feature_dim(encoder_dim), config.skills.len(), device)
     }
 
     pub fn from_parts(encoder: SentenceEncoder, head: RoutingHead, config: ManagerConfig) -> Self {

@@ -1,0 +1,124 @@
+//! The skill and manager file readers under fuzzing: a damaged `skill.json` or `manager.json`
+//! (bytes overwritten, inserted, cut short, or no JSON at all) is refused with an error, never a
+//! panic. Cases per property: 256, or `PROPTEST_CASES` (docs/server.md gives the million-case
+//! run).
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
+use adapterbot_engine::testing::{write_tiny_gguf, Damage};
+use adapterbot_engine::{Adapter, AdapterInit, AdapterManifest, Device, Engine, LlamaConfig};
+use adapterbot_skills::manager::{DialogueManager, ManagerConfig};
+use adapterbot_skills::{Skill, SkillSettings};
+use proptest::prelude::*;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A folder of this test thread's own (the properties run on several threads).
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir()
+        .join(format!("adapterbot-fuzz-{}", std::process::id()))
+        .join(format!("{:?}", std::thread::current().id()).replace(['(', ')'], ""))
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The tiny model, and a valid skill for it: `skill.json`'s text and the adapter's bytes.
+static SKILL: LazyLock<(Engine, String, Vec<u8>)> = LazyLock::new(|| {
+    let model = scratch("model").join("tiny.gguf");
+    write_tiny_gguf(&model, &LlamaConfig::tiny_for_tests(), 1).unwrap();
+    let engine = Engine::load(&model, &Default::default()).unwrap();
+    let b = engine.backbone();
+    let init = AdapterInit::Random { seed: 3, std: 0.02 };
+    let adapter = Adapter::new("fuzz", b.config(), 4, init, b.device()).unwrap();
+    // The shipped persona skill's own fields (persona, sampling defaults).
+    let shipped =
+        AdapterManifest::read(&root().join("models/skills/persona").join(MANIFEST_FILE)).unwrap();
+    let manifest = AdapterManifest {
+        extra: shipped.extra,
+        ..AdapterManifest::default()
+    };
+    let dir = scratch("seed").join("fuzz");
+    adapter.save_dir(&dir, b, manifest).unwrap();
+    let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+    let weights = std::fs::read(dir.join(ADAPTER_FILE)).unwrap();
+    (engine, text, weights)
+});
+
+/// The shipped manager's `manager.json`.
+static MANAGER_JSON: LazyLock<Vec<u8>> =
+    LazyLock::new(|| std::fs::read(root().join("models/manager/manager.json")).unwrap());
+
+fn damage() -> impl Strategy<Value = Damage> {
+    (
+        prop::collection::vec((any::<usize>(), any::<u8>()), 0..6),
+        prop::collection::vec(
+            (
+                any::<usize>(),
+                prop_oneof![
+                    prop::collection::vec(any::<u8>(), 1..9),
+                    // JSON punctuation and numbers, which reach further into the reader.
+                    "[\\[\\]{}:,\"0-9eE.-]{1,8}".prop_map(String::into_bytes),
+                ],
+            ),
+            0..3,
+        ),
+        prop::option::weighted(0.2, any::<usize>()),
+    )
+        .prop_map(|(overwrite, insert, cut)| Damage {
+            overwrite,
+            insert,
+            cut,
+        })
+}
+
+fn file_bytes(seed: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        9 => damage().prop_map(move |d| d.apply(seed)),
+        1 => prop::collection::vec(any::<u8>(), 0..128),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_damaged_skill_json_is_refused_not_a_crash(bytes in file_bytes(SKILL.1.as_bytes())) {
+        let dir = scratch("skills").join("fuzz");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(MANIFEST_FILE), &bytes).unwrap();
+        std::fs::write(dir.join(ADAPTER_FILE), &SKILL.2).unwrap();
+        if let Ok(skill) = Skill::load(&dir, SKILL.0.backbone()) {
+            // What loads is a whole skill: its id is the folder's, its settings parse again.
+            prop_assert_eq!(skill.id(), "fuzz");
+            prop_assert_eq!(
+                SkillSettings::from_manifest(&skill.manifest),
+                Ok(skill.settings.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn a_damaged_manager_json_is_refused_not_a_crash(bytes in file_bytes(&MANAGER_JSON)) {
+        let dir = scratch("manager");
+        std::fs::write(dir.join("manager.json"), &bytes).unwrap();
+        let head = root().join("models/manager/head.safetensors");
+        if !dir.join("head.safetensors").exists() {
+            std::fs::copy(head, dir.join("head.safetensors")).unwrap();
+        }
+        // The manager's load, with the real encoder's size (384) standing in for the encoder.
+        if let Ok(config) = ManagerConfig::read(&dir) {
+            if let Ok(head) = DialogueManager::load_head(&dir, &config, 384, &Device::Cpu) {
+                drop(head);
+                prop_assert!(!config.skills.is_empty());
+            }
+        }
+    }
+}
