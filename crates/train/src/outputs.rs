@@ -1,6 +1,7 @@
 //! What a finished run leaves behind: the training summary that goes into `skill.json`, the loss
 //! curve, and the adapter, written in that order and each replaced atomically.
 
+use adapterbot_engine::fsutil;
 use adapterbot_engine::{Adapter, AdapterManifest};
 use serde::{Deserialize, Serialize};
 
@@ -81,15 +82,51 @@ pub(crate) fn summarize(
     }
 }
 
-/// Writes the loss curve, then the adapter, then `skill.json`, each replaced atomically.
+/// Writes the loss curve, the adapter and `skill.json` into a copy of the skill's folder, then
+/// swaps that copy into place in one atomic step: a crash or a `kill -9` at any point leaves
+/// the old skill whole or the new one whole, never new weights beside an old manifest. The copy
+/// is built in `.updating-<id>-<pid>/<id>` beside the folder (no `skill.json` at its top, so a
+/// registry scan never takes it for a skill); its files are hard links to the old ones.
 pub(crate) fn write_outputs(
     run: &TrainRun<'_>,
     adapter: &Adapter,
     summary: &TrainingSummary,
     state: &LoopState,
 ) -> Result<()> {
-    let dir = run.skill_dir;
-    std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+    let target = run.skill_dir;
+    let parent = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| run.skill_id.to_string());
+    let staging = parent.join(format!(".updating-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    let dir = &staging.join(&name);
+    let result = (|| {
+        if target.is_dir() {
+            fsutil::link_copy_dir(target, dir, &[crate::trainer::CHECKPOINT_FILE])?;
+        } else {
+            std::fs::create_dir_all(dir).map_err(|e| TrainError::io(dir, e))?;
+        }
+        write_into(run, dir, adapter, summary, state)?;
+        fsutil::swap_dir_into_place(dir, target)?;
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+/// The outputs of a run, written into `dir`.
+fn write_into(
+    run: &TrainRun<'_>,
+    dir: &std::path::Path,
+    adapter: &Adapter,
+    summary: &TrainingSummary,
+    state: &LoopState,
+) -> Result<()> {
     let title = format!("{}: reply loss per token", run.skill_id);
     let picture = svg(
         &title,
@@ -106,7 +143,7 @@ pub(crate) fn write_outputs(
             },
         ],
     );
-    adapterbot_engine::fsutil::write_atomic(&dir.join(LOSS_CURVE_FILE), picture.as_bytes())?;
+    fsutil::write_atomic(&dir.join(LOSS_CURVE_FILE), picture.as_bytes())?;
     let manifest_path = dir.join(adapterbot_engine::adapter::MANIFEST_FILE);
     let mut manifest = if manifest_path.exists() {
         AdapterManifest::read(&manifest_path)?

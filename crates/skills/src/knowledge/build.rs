@@ -185,29 +185,14 @@ fn sibling(out: &Path, tag: &str) -> PathBuf {
     out.with_file_name(format!(".{name}.{tag}-{}", std::process::id()))
 }
 
-/// Moves the finished index to `out`. An older index is first moved aside and removed only
-/// after the new one is in place (two renames: readers that already opened the old one keep
-/// their open files; one that opens in between sees `Missing` and can retry).
+/// Moves the finished index to `out` in one atomic step (readers that already opened the old
+/// one keep their open files; one that opens now finds the old index or the new one, never
+/// neither, even if the build is killed).
 fn swap_into_place(tmp: &Path, out: &Path) -> Result<(), KnowledgeError> {
-    let old = sibling(out, "old");
-    let had_old = out.exists();
-    if had_old {
-        remove_dir_if_present(&old)?;
-        std::fs::rename(out, &old).map_err(|e| KnowledgeError::io(out, e))?;
-    }
-    if let Err(e) = std::fs::rename(tmp, out) {
-        if had_old {
-            let _ = std::fs::rename(&old, out);
-        }
+    adapterbot_engine::fsutil::swap_dir_into_place(tmp, out).map_err(|e| {
         let _ = std::fs::remove_dir_all(tmp);
-        return Err(KnowledgeError::io(out, e));
-    }
-    if had_old {
-        if let Err(e) = std::fs::remove_dir_all(&old) {
-            tracing::warn!("could not remove the old index {}: {e}", old.display());
-        }
-    }
-    Ok(())
+        KnowledgeError::io(out, std::io::Error::other(e.to_string()))
+    })
 }
 
 fn remove_dir_if_present(dir: &Path) -> Result<(), KnowledgeError> {

@@ -273,22 +273,20 @@ fn save_dir(out: &Path, head: &RoutingHead, config: &ManagerConfig) -> Result<()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "manager".into());
     let tmp = parent.join(format!(".{name}.{}.new", std::process::id()));
-    let old = parent.join(format!(".{name}.{}.old", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).map_err(|e| io("creating a temporary folder", e))?;
     let written = head.save(&tmp).and_then(|()| {
         let json =
             serde_json::to_vec_pretty(config).map_err(|e| ManagerError::Data(e.to_string()))?;
-        std::fs::write(tmp.join(CONFIG_FILE), json).map_err(|e| io("writing manager.json", e))
+        adapterbot_engine::fsutil::write_atomic(&tmp.join(CONFIG_FILE), &json)
+            .map_err(|e| ManagerError::Model(format!("writing manager.json: {e}")))
     });
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    if out.exists() {
-        std::fs::rename(out, &old).map_err(|e| io("moving the old manager aside", e))?;
-    }
-    std::fs::rename(&tmp, out).map_err(|e| io("moving the new manager into place", e))?;
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
+    adapterbot_engine::fsutil::swap_dir_into_place(&tmp, out).map_err(|e| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        ManagerError::Model(format!("moving the new manager into place: {e}"))
+    })
 }
