@@ -23,7 +23,9 @@ pub fn load(spec: &LoadSpec) -> anyhow::Result<(Arc<Engine>, TurnPlanner)> {
 /// already planned keep what they were planned with. On an error nothing changes.
 pub fn reload(spec: &LoadSpec, loaded: &Loaded) -> anyhow::Result<()> {
     // Loaded outside the lock: requests go on being planned with the old skills meanwhile.
-    let planner = TurnPlanner::load(&spec.planner, loaded.engine.backbone())?;
+    let planner = loaded
+        .planner()
+        .reload(&spec.planner, loaded.engine.backbone())?;
     *loaded.planner.write().unwrap_or_else(|e| e.into_inner()) = planner;
     tracing::info!("skills, manager and knowledge reloaded");
     Ok(())

@@ -5,11 +5,12 @@
 //! an unreadable skills folder or a missing default skill is an error.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use adapterbot_engine::{Backbone, Device};
 
 use crate::knowledge::{KnowledgeStore, DEFAULT_INDEX_DIR};
-use crate::manager::{DialogueManager, DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
+use crate::manager::{DialogueManager, SentenceEncoder, DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
 use crate::registry::SkillRegistry;
 use crate::turn::TurnPlanner;
 
@@ -63,17 +64,22 @@ impl TurnPlanner {
     /// logged and left out (as `SkillRegistry::load_dir` does).
     pub fn load(paths: &PlannerPaths, backbone: &Backbone) -> Result<Self, PlannerLoadError> {
         let planner = Self::load_without_default(paths, backbone)?;
-        if planner.registry.get(&paths.default_skill).is_err() {
+        planner.require_default(paths)?;
+        Ok(planner)
+    }
+
+    fn require_default(&self, paths: &PlannerPaths) -> Result<(), PlannerLoadError> {
+        if self.registry.get(&paths.default_skill).is_err() {
             return Err(PlannerLoadError::NoDefaultSkill {
                 id: paths.default_skill.clone(),
                 dir: paths.skills_dir.clone(),
-                known: match planner.registry.ids().join(", ") {
+                known: match self.registry.ids().join(", ") {
                     k if k.is_empty() => "none".into(),
                     k => k,
                 },
             });
         }
-        Ok(planner)
+        Ok(())
     }
 
     /// As [`TurnPlanner::load`], without requiring the default skill to be there: for a caller
@@ -82,17 +88,43 @@ impl TurnPlanner {
         paths: &PlannerPaths,
         backbone: &Backbone,
     ) -> Result<Self, PlannerLoadError> {
-        let (registry, _refused) =
-            SkillRegistry::load_dir(&paths.skills_dir, backbone).map_err(|source| {
-                PlannerLoadError::Skills {
-                    dir: paths.skills_dir.clone(),
-                    source,
-                }
-            })?;
+        Self::load_parts(paths, backbone, None)
+    }
+
+    /// [`TurnPlanner::load`] again, for a running server (a reload): what has not changed is
+    /// shared with this planner instead of read again and held twice — the manager's sentence
+    /// encoder when it is still the right one, and each adapter whose file is unchanged.
+    pub fn reload(
+        &self,
+        paths: &PlannerPaths,
+        backbone: &Backbone,
+    ) -> Result<Self, PlannerLoadError> {
+        let planner = Self::load_parts(paths, backbone, Some(self))?;
+        planner.require_default(paths)?;
+        Ok(planner)
+    }
+
+    fn load_parts(
+        paths: &PlannerPaths,
+        backbone: &Backbone,
+        previous: Option<&TurnPlanner>,
+    ) -> Result<Self, PlannerLoadError> {
+        let encoder = previous
+            .and_then(|p| p.manager.as_ref())
+            .map(|m| m.shared_encoder());
+        let (registry, _refused) = SkillRegistry::load_dir_reusing(
+            &paths.skills_dir,
+            backbone,
+            previous.map(|p| &p.registry),
+        )
+        .map_err(|source| PlannerLoadError::Skills {
+            dir: paths.skills_dir.clone(),
+            source,
+        })?;
         let manager = paths
             .manager_dir
             .as_ref()
-            .and_then(|dir| load_manager(dir, paths));
+            .and_then(|dir| load_manager(dir, paths, encoder));
         let knowledge = load_knowledge(&paths.knowledge_dir);
         tracing::info!(
             skills = ?registry.ids(),
@@ -109,7 +141,11 @@ impl TurnPlanner {
     }
 }
 
-fn load_manager(dir: &Path, paths: &PlannerPaths) -> Option<DialogueManager> {
+fn load_manager(
+    dir: &Path,
+    paths: &PlannerPaths,
+    encoder: Option<Arc<SentenceEncoder>>,
+) -> Option<DialogueManager> {
     if !dir.exists() {
         tracing::warn!(
             dir = %dir.display(),
@@ -120,7 +156,7 @@ fn load_manager(dir: &Path, paths: &PlannerPaths) -> Option<DialogueManager> {
     // The manager (a few MiniLM layers and a small head) stays on the CPU even when the
     // backbone is on a GPU: it routes a turn in milliseconds there, and keeps the GPU's memory
     // and queue for the backbone.
-    match DialogueManager::load(dir, &paths.encoder_dir, &Device::Cpu) {
+    match DialogueManager::load_reusing(dir, &paths.encoder_dir, &Device::Cpu, encoder) {
         Ok(m) => Some(m),
         Err(e) => {
             tracing::warn!(error = %e, "no dialogue manager: `auto` answers with the default skill");

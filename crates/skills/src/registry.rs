@@ -56,6 +56,16 @@ impl Skill {
 
     /// Loads one skill folder, checking its id, settings and (if present) adapter.
     pub fn load(dir: &Path, backbone: &Backbone) -> Result<Skill, SkillError> {
+        Self::load_with(dir, backbone, None)
+    }
+
+    /// [`Skill::load`], taking `adapter` — already loaded from this folder's unchanged weights
+    /// file — instead of reading the weights again.
+    fn load_with(
+        dir: &Path,
+        backbone: &Backbone,
+        adapter: Option<Arc<Adapter>>,
+    ) -> Result<Skill, SkillError> {
         let folder = dir
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -75,10 +85,12 @@ impl Skill {
                 reason,
             })?;
         let weights = dir.join(ADAPTER_FILE);
-        let adapter = if weights.exists() {
-            Some(Arc::new(Adapter::load_file(&weights, &manifest, backbone)?))
-        } else {
-            None
+        let adapter = match adapter {
+            Some(a) if a.bottleneck() == manifest.bottleneck.unwrap_or(0) => Some(a),
+            _ if weights.exists() => {
+                Some(Arc::new(Adapter::load_file(&weights, &manifest, backbone)?))
+            }
+            _ => None,
         };
         Ok(Skill {
             manifest,
@@ -96,8 +108,28 @@ pub struct LoadProblem {
     pub reason: String,
 }
 
+/// What identifies an adapter file's contents without reading it: its size and modification
+/// time (a retrained skill's folder is swapped in whole, with new files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileStamp {
+    len: u64,
+    modified: std::time::SystemTime,
+}
+
+impl FileStamp {
+    fn of(path: &Path) -> Option<Self> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(Self {
+            len: m.len(),
+            modified: m.modified().ok()?,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct SkillRegistry {
+    /// The adapter file each loaded skill's weights were read from, by folder.
+    stamps: BTreeMap<PathBuf, FileStamp>,
     skills: BTreeMap<String, Skill>,
 }
 
@@ -105,6 +137,17 @@ impl SkillRegistry {
     /// Loads every sub-folder of `dir` that has a `skill.json`. Broken ones are reported (and
     /// logged), not fatal.
     pub fn load_dir(dir: &Path, backbone: &Backbone) -> std::io::Result<(Self, Vec<LoadProblem>)> {
+        Self::load_dir_reusing(dir, backbone, None)
+    }
+
+    /// [`SkillRegistry::load_dir`] again (a reload): a skill whose adapter file is the one
+    /// `previous` read (same folder, size and modification time) keeps that adapter instead of
+    /// reading and holding a second copy; everything else is read afresh.
+    pub fn load_dir_reusing(
+        dir: &Path,
+        backbone: &Backbone,
+        previous: Option<&SkillRegistry>,
+    ) -> std::io::Result<(Self, Vec<LoadProblem>)> {
         let mut registry = Self::default();
         let mut problems = Vec::new();
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)?
@@ -113,8 +156,17 @@ impl SkillRegistry {
             .collect();
         dirs.sort();
         for d in dirs {
-            match Skill::load(&d, backbone) {
+            let stamp = FileStamp::of(&d.join(ADAPTER_FILE));
+            let unchanged = previous.and_then(|p| {
+                let skill = p.skills.values().find(|s| s.dir == d)?;
+                (stamp.is_some() && p.stamps.get(&d) == stamp.as_ref())
+                    .then(|| skill.adapter.clone())?
+            });
+            match Skill::load_with(&d, backbone, unchanged) {
                 Ok(skill) => {
+                    if let (Some(stamp), Some(_)) = (stamp, &skill.adapter) {
+                        registry.stamps.insert(d.clone(), stamp);
+                    }
                     registry.add(skill);
                 }
                 Err(e) => {

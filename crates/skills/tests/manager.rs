@@ -256,3 +256,35 @@ fn a_context_embedded_ahead_gives_the_same_decision_as_one_encoded_with_the_turn
         "knowledge"
     );
 }
+
+#[test]
+fn a_reloaded_manager_reads_with_the_encoder_it_replaces() {
+    let dir = root().join("models/manager");
+    let enc = root().join("models/minilm");
+    let first = DialogueManager::load(&dir, &enc, &Device::Cpu).unwrap();
+    let again =
+        DialogueManager::load_reusing(&dir, &enc, &Device::Cpu, Some(first.shared_encoder()))
+            .unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &first.shared_encoder(),
+        &again.shared_encoder()
+    ));
+    let turn = "What is the capital of Peru?";
+    let (a, b) = (
+        first.route(turn, &[], "chitchat").unwrap(),
+        again.route(turn, &[], "chitchat").unwrap(),
+    );
+    assert_eq!((a.skill, a.probabilities), (b.skill, b.probabilities));
+    // Another encoder folder: loaded, not shared.
+    let copy = tempfile::tempdir().unwrap();
+    for f in ["config.json", "model.safetensors", "tokenizer.json"] {
+        std::fs::copy(enc.join(f), copy.path().join(f)).unwrap();
+    }
+    let other =
+        DialogueManager::load_reusing(&dir, copy.path(), &Device::Cpu, Some(first.shared_encoder()))
+            .unwrap();
+    assert!(!std::sync::Arc::ptr_eq(
+        &first.shared_encoder(),
+        &other.shared_encoder()
+    ));
+}

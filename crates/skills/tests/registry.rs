@@ -137,3 +137,33 @@ fn skills_can_be_added_and_removed_at_run_time() {
         "{err}"
     );
 }
+
+#[test]
+fn a_reload_keeps_unchanged_adapters_and_reads_changed_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let e = engine(tmp.path());
+    let skills = tmp.path().join("skills");
+    trained(&e, &skills, "empathetic", 8);
+    trained(&e, &skills, "persona", 8);
+    let (first, problems) = SkillRegistry::load_dir(&skills, e.backbone()).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    let adapter = |r: &SkillRegistry, id: &str| r.get(id).unwrap().adapter.clone().unwrap();
+
+    // persona retrained (another bottleneck, new files); empathetic untouched; a new skill.
+    std::fs::remove_dir_all(skills.join("persona")).unwrap();
+    trained(&e, &skills, "persona", 4);
+    trained(&e, &skills, "knowledge", 8);
+    let (second, problems) =
+        SkillRegistry::load_dir_reusing(&skills, e.backbone(), Some(&first)).unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(second.ids(), ["empathetic", "knowledge", "persona"]);
+    assert!(
+        std::sync::Arc::ptr_eq(&adapter(&first, "empathetic"), &adapter(&second, "empathetic")),
+        "an unchanged adapter is shared, not read again"
+    );
+    assert_eq!(adapter(&second, "persona").bottleneck(), 4, "a changed one is read");
+    assert!(!std::sync::Arc::ptr_eq(
+        &adapter(&first, "persona"),
+        &adapter(&second, "persona")
+    ));
+}

@@ -11,6 +11,7 @@ pub mod train;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use adapterbot_engine::Device;
@@ -99,7 +100,8 @@ impl ManagerConfig {
 
 /// The trained classifier (sentence encoder + head). Cheap to share between threads.
 pub struct DialogueManager {
-    encoder: SentenceEncoder,
+    /// Shared with the manager a reload replaces, when both read with the same encoder.
+    encoder: Arc<SentenceEncoder>,
     head: RoutingHead,
     config: ManagerConfig,
 }
@@ -107,15 +109,40 @@ pub struct DialogueManager {
 impl DialogueManager {
     /// Loads the head in `dir` (`models/manager`) and the encoder in `encoder_dir`.
     pub fn load(dir: &Path, encoder_dir: &Path, device: &Device) -> Result<Self, ManagerError> {
+        Self::load_reusing(dir, encoder_dir, device, None)
+    }
+
+    /// [`DialogueManager::load`], reading with `previous` — the encoder of the manager this one
+    /// replaces — when it is the one in `encoder_dir` with the layers the head wants, instead
+    /// of loading it again: a reload then neither rereads the encoder nor holds two copies.
+    pub fn load_reusing(
+        dir: &Path,
+        encoder_dir: &Path,
+        device: &Device,
+        previous: Option<Arc<SentenceEncoder>>,
+    ) -> Result<Self, ManagerError> {
         let config = ManagerConfig::read(dir)?;
-        let encoder = SentenceEncoder::load_layers(encoder_dir, device, config.encoder_layers)?;
+        let reusable = previous
+            .filter(|e| e.dir() == encoder_dir && config.encoder_layers == Some(e.layers()));
+        let encoder = match reusable {
+            Some(e) => e,
+            None => Arc::new(SentenceEncoder::load_layers(
+                encoder_dir,
+                device,
+                config.encoder_layers,
+            )?),
+        };
         let head = Self::load_head(dir, &config, encoder.dim(), device).map_err(|e| match e {
             ManagerError::Model(m) => {
                 ManagerError::Model(format!("{m} (encoder in {})", encoder_dir.display()))
             }
             other => other,
         })?;
-        Ok(Self::from_parts(encoder, head, config))
+        Ok(Self {
+            encoder,
+            head,
+            config,
+        })
     }
 
     /// The head in `dir`, described by its `config`, for an encoder of `encoder_dim`
@@ -138,7 +165,7 @@ impl DialogueManager {
 
     pub fn from_parts(encoder: SentenceEncoder, head: RoutingHead, config: ManagerConfig) -> Self {
         Self {
-            encoder,
+            encoder: Arc::new(encoder),
             head,
             config,
         }
@@ -154,6 +181,11 @@ impl DialogueManager {
 
     pub fn encoder(&self) -> &SentenceEncoder {
         &self.encoder
+    }
+
+    /// The encoder, to share with the manager that replaces this one on a reload.
+    pub fn shared_encoder(&self) -> Arc<SentenceEncoder> {
+        self.encoder.clone()
     }
 
     /// Embeds `context` (oldest first) ahead of time, so that a turn read after it later only
