@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up and runs every test: fetches the default model and the data sources if missing, installs
 # what the server's tests need (openai client, curl, Chromium) if missing, then builds once (release,
-# so the real-model tests run at full speed), builds the knowledge index if missing, and runs the
-# whole workspace's tests.
+# so the real-model tests run at full speed), builds the knowledge index if missing, runs the
+# whole workspace's tests, then a one-minute soak of the real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v cargo >/dev/null || { echo "error: cargo is required (install Rust with rustup)" >&2; exit 1; }
@@ -47,6 +47,9 @@ if ! "$bin" knowledge search capital --k 1 >/dev/null 2>&1; then
   "$bin" knowledge build
 fi
 cargo test --release --workspace --locked "$@"
+# One minute of the soak test (docs/server.md): the real server at 4x its capacity with reloads,
+# a skill added, dropped clients and bad requests; fails on a 5xx, a cut stream or a leak.
+scripts/soak.sh 1
 # Deployment files (docker/): Kubernetes manifests against the official schemas and against the
 # Dockerfiles and compose file, and the variables they set against `adapterbot serve --help`.
 scripts/check_deploy.sh --binary "$bin"

@@ -8,8 +8,12 @@ use std::sync::LazyLock;
 
 use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
 use adapterbot_engine::testing::{write_tiny_gguf, Damage};
-use adapterbot_engine::{Adapter, AdapterInit, AdapterManifest, Device, Engine, LlamaConfig};
-use adapterbot_skills::manager::{DialogueManager, ManagerConfig};
+use adapterbot_engine::{
+    Adapter, AdapterInit, AdapterManifest, Device, Engine, LlamaConfig, Tensor,
+};
+use adapterbot_skills::manager::{
+    feature_dim, DialogueManager, HeadOptions, ManagerConfig, RoutingHead,
+};
 use adapterbot_skills::{Skill, SkillSettings};
 use proptest::prelude::*;
 
@@ -49,9 +53,25 @@ static SKILL: LazyLock<(Engine, String, Vec<u8>)> = LazyLock::new(|| {
     (engine, text, weights)
 });
 
-/// The shipped manager's `manager.json`.
-static MANAGER_JSON: LazyLock<Vec<u8>> =
-    LazyLock::new(|| std::fs::read(root().join("models/manager/manager.json")).unwrap());
+/// A manager folder to damage: the shipped `manager.json` with a head of the same shape but
+/// 4 hidden units (so that each case reads kilobytes, not the shipped head's 5 MB).
+static MANAGER: LazyLock<(PathBuf, Vec<u8>)> = LazyLock::new(|| {
+    let mut config = ManagerConfig::read(&root().join("models/manager")).unwrap();
+    config.head.hidden = 4;
+    let inputs = feature_dim(config.encoder_dim);
+    let features = Tensor::randn(0f32, 1.0, (8, inputs), &Device::Cpu).unwrap();
+    let labels: Vec<u32> = (0..8).map(|i| i % config.skills.len() as u32).collect();
+    let opts = HeadOptions {
+        epochs: 1,
+        ..config.head.clone()
+    };
+    let head =
+        RoutingHead::train(&features, &labels, config.skills.len(), &opts, |_, _| {}).unwrap();
+    let dir = scratch("manager-seed");
+    head.save(&dir).unwrap();
+    let json = serde_json::to_vec_pretty(&config).unwrap();
+    (dir.join("head.safetensors"), json)
+});
 
 fn damage() -> impl Strategy<Value = Damage> {
     (
@@ -106,12 +126,11 @@ proptest! {
     }
 
     #[test]
-    fn a_damaged_manager_json_is_refused_not_a_crash(bytes in file_bytes(&MANAGER_JSON)) {
+    fn a_damaged_manager_json_is_refused_not_a_crash(bytes in file_bytes(&MANAGER.1)) {
         let dir = scratch("manager");
         std::fs::write(dir.join("manager.json"), &bytes).unwrap();
-        let head = root().join("models/manager/head.safetensors");
         if !dir.join("head.safetensors").exists() {
-            std::fs::copy(head, dir.join("head.safetensors")).unwrap();
+            std::fs::copy(&MANAGER.0, dir.join("head.safetensors")).unwrap();
         }
         // The manager's load, with the real encoder's size (384) standing in for the encoder.
         if let Ok(config) = ManagerConfig::read(&dir) {

@@ -280,9 +280,13 @@ fn a_reloaded_manager_reads_with_the_encoder_it_replaces() {
     for f in ["config.json", "model.safetensors", "tokenizer.json"] {
         std::fs::copy(enc.join(f), copy.path().join(f)).unwrap();
     }
-    let other =
-        DialogueManager::load_reusing(&dir, copy.path(), &Device::Cpu, Some(first.shared_encoder()))
-            .unwrap();
+    let other = DialogueManager::load_reusing(
+        &dir,
+        copy.path(),
+        &Device::Cpu,
+        Some(first.shared_encoder()),
+    )
+    .unwrap();
     assert!(!std::sync::Arc::ptr_eq(
         &first.shared_encoder(),
         &other.shared_encoder()

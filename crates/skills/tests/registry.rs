@@ -158,10 +158,17 @@ fn a_reload_keeps_unchanged_adapters_and_reads_changed_ones() {
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(second.ids(), ["empathetic", "knowledge", "persona"]);
     assert!(
-        std::sync::Arc::ptr_eq(&adapter(&first, "empathetic"), &adapter(&second, "empathetic")),
+        std::sync::Arc::ptr_eq(
+            &adapter(&first, "empathetic"),
+            &adapter(&second, "empathetic")
+        ),
         "an unchanged adapter is shared, not read again"
     );
-    assert_eq!(adapter(&second, "persona").bottleneck(), 4, "a changed one is read");
+    assert_eq!(
+        adapter(&second, "persona").bottleneck(),
+        4,
+        "a changed one is read"
+    );
     assert!(!std::sync::Arc::ptr_eq(
         &adapter(&first, "persona"),
         &adapter(&second, "persona")
