@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
-use adapterbot_engine::testing::{write_tiny_gguf, Damage};
+use adapterbot_engine::testing::fuzz::damaged;
+use adapterbot_engine::testing::write_tiny_gguf;
 use adapterbot_engine::{
     Adapter, AdapterInit, AdapterManifest, Backbone, Engine, LlamaConfig, LoadOptions,
 };
@@ -51,30 +52,6 @@ static GGUF_HEADER: LazyLock<usize> = LazyLock::new(|| {
     content.tensor_data_offset as usize
 });
 
-/// Damage at any position, most of it within the first `focus` bytes (where a file's
-/// structure is; damage among the weights' values mostly gives another valid file).
-fn damage(focus: usize) -> impl Strategy<Value = Damage> {
-    let at = prop_oneof![4 => 0..focus.max(1), 1 => any::<usize>()];
-    (
-        prop::collection::vec((at.clone(), any::<u8>()), 0..6),
-        prop::collection::vec((at, prop::collection::vec(any::<u8>(), 1..9)), 0..2),
-        prop::option::weighted(0.2, any::<usize>()),
-    )
-        .prop_map(|(overwrite, insert, cut)| Damage {
-            overwrite,
-            insert,
-            cut,
-        })
-}
-
-/// Bytes for a file: the seed damaged, mostly; sometimes bytes of no format at all.
-fn file_bytes(seed: &'static [u8], focus: usize) -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        9 => damage(focus).prop_map(move |d| d.apply(seed)),
-        1 => prop::collection::vec(any::<u8>(), 0..256),
-    ]
-}
-
 /// A safetensors file's header length: its 8-byte size field and the JSON after it.
 fn safetensors_header(bytes: &[u8]) -> usize {
     8 + u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize
@@ -91,7 +68,7 @@ proptest! {
     })]
 
     #[test]
-    fn a_damaged_gguf_model_is_refused_not_a_crash(bytes in file_bytes(&GGUF, *GGUF_HEADER)) {
+    fn a_damaged_gguf_model_is_refused_not_a_crash(bytes in damaged(&GGUF, *GGUF_HEADER)) {
         let path = scratch("model.gguf");
         std::fs::write(&path, &bytes).unwrap();
         // Damage in the weights' values loads (it is still a model); anything else is an error.
@@ -101,7 +78,7 @@ proptest! {
     }
 
     #[test]
-    fn a_damaged_adapter_file_is_refused_not_a_crash(bytes in file_bytes(&ADAPTER.2, safetensors_header(&ADAPTER.2))) {
+    fn a_damaged_adapter_file_is_refused_not_a_crash(bytes in damaged(&ADAPTER.2, safetensors_header(&ADAPTER.2))) {
         let dir = scratch("adapter");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(MANIFEST_FILE), &ADAPTER.1).unwrap();
@@ -113,7 +90,7 @@ proptest! {
 
     #[test]
     fn a_damaged_adapter_manifest_is_refused_not_a_crash(
-        bytes in file_bytes(ADAPTER.1.as_bytes(), ADAPTER.1.len())
+        bytes in damaged(ADAPTER.1.as_bytes(), ADAPTER.1.len())
     ) {
         let dir = scratch("manifest");
         std::fs::create_dir_all(&dir).unwrap();

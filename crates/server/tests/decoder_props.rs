@@ -1,7 +1,7 @@
 //! Property tests of the request decoders: whatever the body, decoding never panics, and gives
 //! either a request that passes every check or a 4xx error with a message.
 
-use adapterbot_engine::testing::Damage;
+use adapterbot_engine::testing::fuzz::damaged;
 use adapterbot_server::request::{native, openai, Limits};
 use axum::http::{header::CONTENT_TYPE, HeaderMap, HeaderValue};
 use proptest::prelude::*;
@@ -143,35 +143,13 @@ fn config() -> ProptestConfig {
 const VALID_NATIVE: &str = r#"{"skill":"persona","persona":["I am a nurse."],"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi!"},{"role":"assistant","content":"Hello."},{"role":"user","content":"What do you do?"}],"temperature":0.7,"top_p":0.9,"max_tokens":32,"stop":["\n"],"stream":true,"seed":4}"#;
 const VALID_OPENAI: &str = r#"{"model":"persona","persona":["I am a nurse."],"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Hi!"},{"role":"assistant","content":"Hello."},{"role":"user","content":"What do you do?"}],"temperature":0.7,"top_p":0.9,"max_tokens":32,"stop":["\n"],"stream":true,"stream_options":{"include_usage":true},"seed":4}"#;
 
-fn damaged(valid: &'static str) -> impl Strategy<Value = Vec<u8>> {
-    (
-        prop::collection::vec((any::<usize>(), any::<u8>()), 0..4),
-        prop::collection::vec(
-            (
-                any::<usize>(),
-                "[\\[\\]{}:,\"0-9a-z.-]{1,6}".prop_map(String::into_bytes),
-            ),
-            0..3,
-        ),
-        prop::option::weighted(0.2, any::<usize>()),
-    )
-        .prop_map(|(overwrite, insert, cut)| {
-            Damage {
-                overwrite,
-                insert,
-                cut,
-            }
-            .apply(valid.as_bytes())
-        })
-}
-
 proptest! {
     #![proptest_config(config())]
 
     #[test]
     fn damaged_valid_requests_are_valid_or_a_4xx(
-        native in damaged(VALID_NATIVE),
-        openai in damaged(VALID_OPENAI),
+        native in damaged(VALID_NATIVE.as_bytes(), VALID_NATIVE.len()),
+        openai in damaged(VALID_OPENAI.as_bytes(), VALID_OPENAI.len()),
     ) {
         check_native(&native);
         check_openai(&openai);

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
-use adapterbot_engine::testing::{write_tiny_gguf, Damage};
+use adapterbot_engine::testing::fuzz::damaged;
+use adapterbot_engine::testing::write_tiny_gguf;
 use adapterbot_engine::{
     Adapter, AdapterInit, AdapterManifest, Device, Engine, LlamaConfig, Tensor,
 };
@@ -73,36 +74,6 @@ static MANAGER: LazyLock<(PathBuf, Vec<u8>)> = LazyLock::new(|| {
     (dir.join("head.safetensors"), json)
 });
 
-fn damage() -> impl Strategy<Value = Damage> {
-    (
-        prop::collection::vec((any::<usize>(), any::<u8>()), 0..6),
-        prop::collection::vec(
-            (
-                any::<usize>(),
-                prop_oneof![
-                    prop::collection::vec(any::<u8>(), 1..9),
-                    // JSON punctuation and numbers, which reach further into the reader.
-                    "[\\[\\]{}:,\"0-9eE.-]{1,8}".prop_map(String::into_bytes),
-                ],
-            ),
-            0..3,
-        ),
-        prop::option::weighted(0.2, any::<usize>()),
-    )
-        .prop_map(|(overwrite, insert, cut)| Damage {
-            overwrite,
-            insert,
-            cut,
-        })
-}
-
-fn file_bytes(seed: &'static [u8]) -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
-        9 => damage().prop_map(move |d| d.apply(seed)),
-        1 => prop::collection::vec(any::<u8>(), 0..128),
-    ]
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
         failure_persistence: None,
@@ -110,7 +81,7 @@ proptest! {
     })]
 
     #[test]
-    fn a_damaged_skill_json_is_refused_not_a_crash(bytes in file_bytes(SKILL.1.as_bytes())) {
+    fn a_damaged_skill_json_is_refused_not_a_crash(bytes in damaged(SKILL.1.as_bytes(), SKILL.1.len())) {
         let dir = scratch("skills").join("fuzz");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(MANIFEST_FILE), &bytes).unwrap();
@@ -126,7 +97,7 @@ proptest! {
     }
 
     #[test]
-    fn a_damaged_manager_json_is_refused_not_a_crash(bytes in file_bytes(&MANAGER.1)) {
+    fn a_damaged_manager_json_is_refused_not_a_crash(bytes in damaged(&MANAGER.1, MANAGER.1.len())) {
         let dir = scratch("manager");
         std::fs::write(dir.join("manager.json"), &bytes).unwrap();
         if !dir.join("head.safetensors").exists() {

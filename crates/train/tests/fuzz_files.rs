@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use adapterbot_engine::testing::Damage;
+use adapterbot_engine::testing::fuzz::damaged;
 use adapterbot_train::data::read_dialogues;
 use proptest::prelude::*;
 
@@ -31,28 +31,6 @@ fn scratch() -> PathBuf {
     dir.join(format!("{:?}.jsonl", std::thread::current().id()).replace(['(', ')'], ""))
 }
 
-fn damage() -> impl Strategy<Value = Damage> {
-    (
-        prop::collection::vec((any::<usize>(), any::<u8>()), 0..8),
-        prop::collection::vec(
-            (
-                any::<usize>(),
-                prop_oneof![
-                    prop::collection::vec(any::<u8>(), 1..9),
-                    "[\\[\\]{}:,\"0-9\\\\\n]{1,8}".prop_map(String::into_bytes),
-                ],
-            ),
-            0..3,
-        ),
-        prop::option::weighted(0.2, any::<usize>()),
-    )
-        .prop_map(|(overwrite, insert, cut)| Damage {
-            overwrite,
-            insert,
-            cut,
-        })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig {
         failure_persistence: None,
@@ -61,10 +39,7 @@ proptest! {
 
     #[test]
     fn a_damaged_dialogue_file_gives_rows_and_problems_not_a_crash(
-        bytes in prop_oneof![
-            9 => damage().prop_map(|d| d.apply(&SEED)),
-            1 => prop::collection::vec(any::<u8>(), 0..256),
-        ],
+        bytes in damaged(&SEED, SEED.len()),
         strict in any::<bool>(),
     ) {
         let path = scratch();
