@@ -165,6 +165,14 @@ fn snapshot(dir: &Path, skip: &[&str]) -> Vec<(String, u64)> {
     out
 }
 
+/// `generate`'s greedy reply to "hi" with `skill` from `skills` on `model`.
+fn reply_args<'a>(model: &'a Path, skills: &'a Path, skill: &'a str) -> Vec<&'a str> {
+    let mut a = vec!["generate", "--model", p(model), "--skills-dir", p(skills)];
+    a.extend(["--skill", skill, "--temperature", "0", "--max-tokens", "6"]);
+    a.extend(["--prompt", "hi"]);
+    a
+}
+
 struct Tiny {
     _dir: tempfile::TempDir,
     root: PathBuf,
@@ -201,18 +209,7 @@ fn a_killed_adapter_training_leaves_the_old_skill_or_the_new_one_whole() {
         a.extend(["--eval-every", "1000", "--seed", seed]);
         a.into_iter().map(str::to_string).collect()
     };
-    let answer = || {
-        let mut a = vec![
-            "generate",
-            "--model",
-            p(&t.model),
-            "--skills-dir",
-            p(&skills),
-        ];
-        a.extend(["--skill", "calm", "--temperature", "0", "--max-tokens", "6"]);
-        a.extend(["--prompt", "hi"]);
-        ok(&a)
-    };
+    let answer = || ok(&reply_args(&t.model, &skills, "calm"));
 
     // The old version, then the new one (another seed) once uninterrupted, as references.
     ok(&strs(&train("1")));
@@ -261,22 +258,7 @@ fn a_killed_skill_add_leaves_no_skill_or_the_whole_skill() {
     add.extend(["--bottleneck", "4", "--max-steps", "40", "--max-len", "64"]);
     let list = || {
         // The registry as the server loads it: every skill that loads, and nothing refused.
-        let mut a = vec![
-            "generate",
-            "--model",
-            p(&t.model),
-            "--skills-dir",
-            p(&skills),
-        ];
-        a.extend([
-            "--skill",
-            "cheer",
-            "--temperature",
-            "0",
-            "--max-tokens",
-            "6",
-        ]);
-        a.extend(["--prompt", "hi"]);
+        let a = reply_args(&t.model, &skills, "cheer");
         let out = command(&a).output().unwrap();
         (
             out.status.success(),
