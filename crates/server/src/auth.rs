@@ -77,11 +77,6 @@ impl ApiKeys {
         bool::from(found).then_some(KeyId(index as usize))
     }
 
-    /// True when `token` is one of the keys.
-    pub fn accepts(&self, token: &str) -> bool {
-        self.identify(token).is_some()
-    }
-
     /// The key an `Authorization` header carries, when it is one of the keys.
     pub fn key_of(&self, header: Option<&str>) -> Option<KeyId> {
         let (scheme, token) = header?.split_once(' ')?;

@@ -85,8 +85,14 @@ impl Skill {
                 reason,
             })?;
         let weights = dir.join(ADAPTER_FILE);
+        // The manifest may have changed beside an unchanged weights file: the adapter loaded
+        // before is kept only where loading the file again would accept it.
+        let still_fits = |a: &Adapter| {
+            manifest.bottleneck == Some(a.bottleneck())
+                && manifest.base_model_sha256.as_deref() == Some(backbone.fingerprint())
+        };
         let adapter = match adapter {
-            Some(a) if a.bottleneck() == manifest.bottleneck.unwrap_or(0) => Some(a),
+            Some(a) if still_fits(&a) => Some(a),
             _ if weights.exists() => {
                 Some(Arc::new(Adapter::load_file(&weights, &manifest, backbone)?))
             }

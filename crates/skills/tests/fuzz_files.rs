@@ -104,8 +104,9 @@ proptest! {
             std::fs::copy(&MANAGER.0, dir.join("head.safetensors")).unwrap();
         }
         // The manager's load, with the real encoder's size (384) standing in for the encoder.
+        let encoder_dir = root().join("models/minilm");
         if let Ok(config) = ManagerConfig::read(&dir) {
-            if let Ok(head) = DialogueManager::load_head(&dir, &config, 384, &Device::Cpu) {
+            if let Ok(head) = DialogueManager::load_head(&dir, &config, &encoder_dir, 384, &Device::Cpu) {
                 drop(head);
                 prop_assert!(!config.skills.is_empty());
             }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use adapterbot_engine::{
-    Adapter, BlockHook, Engine, Event, FinishReason, ReplyJob, SamplingParams,
+    Adapter, BlockHook, Engine, FinishReason, FinishedReply, ReplyJob, SamplingParams,
 };
 use adapterbot_skills::Skill;
 use serde::Serialize;
@@ -194,6 +194,15 @@ pub struct Reply {
     pub ended: bool,
 }
 
+impl From<FinishedReply> for Reply {
+    fn from(r: FinishedReply) -> Self {
+        Self {
+            text: r.text.trim().to_string(),
+            ended: r.finish_reason == FinishReason::Stop,
+        }
+    }
+}
+
 /// The greedy replies to one eval set's prompts: `replies[column][i]` answers `set.rows[i]`,
 /// columns as in [`columns`]; `None` where no reply was asked for or the prompt did not fit.
 #[derive(Debug, Clone)]
@@ -255,11 +264,7 @@ pub fn greedy_replies(
         }
         progress(set.skill.id(), jobs.len());
         for ((c, i), reply) in cells.into_iter().zip(engine.generate_many(jobs, width)) {
-            let reply = reply?;
-            replies[c][i] = Some(Reply {
-                text: reply.text.trim().to_string(),
-                ended: reply.finish_reason == FinishReason::Stop,
-            });
+            replies[c][i] = Some(Reply::from(reply?));
         }
         out.push(SetReplies {
             skill: set.skill.id().to_string(),
@@ -408,16 +413,14 @@ pub fn greedy_reply(
     adapter: Option<&Adapter>,
     max_tokens: usize,
 ) -> Result<Reply> {
-    let mut text = String::new();
-    let mut ended = false;
-    for event in engine.generate(prompt.to_vec(), SamplingParams::greedy(max_tokens), adapter)? {
-        match event? {
-            Event::Text { text: t } => text.push_str(&t),
-            Event::Done { finish_reason, .. } => ended = finish_reason == FinishReason::Stop,
-        }
-    }
-    Ok(Reply {
-        text: text.trim().to_string(),
-        ended,
-    })
+    let job = ReplyJob {
+        prompt: prompt.to_vec(),
+        params: SamplingParams::greedy(max_tokens),
+        adapter,
+    };
+    let reply = engine
+        .generate_many(vec![job], 1)
+        .pop()
+        .expect("one job, one reply")?;
+    Ok(Reply::from(reply))
 }

@@ -132,12 +132,7 @@ impl DialogueManager {
                 config.encoder_layers,
             )?),
         };
-        let head = Self::load_head(dir, &config, encoder.dim(), device).map_err(|e| match e {
-            ManagerError::Model(m) => {
-                ManagerError::Model(format!("{m} (encoder in {})", encoder_dir.display()))
-            }
-            other => other,
-        })?;
+        let head = Self::load_head(dir, &config, encoder_dir, encoder.dim(), device)?;
         Ok(Self {
             encoder,
             head,
@@ -145,19 +140,22 @@ impl DialogueManager {
         })
     }
 
-    /// The head in `dir`, described by its `config`, for an encoder of `encoder_dim`
-    /// dimensions: refused when it was trained on another encoder or does not fit the config.
+    /// The head in `dir`, described by its `config`, for the encoder in `encoder_dir`, of
+    /// `encoder_dim` dimensions: refused when it was trained on another encoder or does not fit
+    /// the config.
     pub fn load_head(
         dir: &Path,
         config: &ManagerConfig,
+        encoder_dir: &Path,
         encoder_dim: usize,
         device: &Device,
     ) -> Result<RoutingHead, ManagerError> {
         if encoder_dim != config.encoder_dim {
             return Err(ManagerError::Model(format!(
-                "the head in {} was trained on {}-dimensional embeddings, but the encoder gives {encoder_dim}",
+                "the head in {} was trained on {}-dimensional embeddings, but the encoder in {} gives {encoder_dim}",
                 dir.display(),
                 config.encoder_dim,
+                encoder_dir.display(),
             )));
         }
         RoutingHead::load(dir, feature_dim(encoder_dim), config.skills.len(), device)
