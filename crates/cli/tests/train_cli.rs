@@ -80,6 +80,45 @@ fn import_and_check_dialogue_data() {
 }
 
 #[test]
+fn judge_scores_a_files_own_replies_and_names_the_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("empathetic.jsonl");
+    let row = |user: &str, reply: &str, valence: &str| {
+        format!(
+            r#"{{"messages":[{{"role":"user","content":"{user}"}}],"reply":"{reply}","source":"test","license":"CC0-1.0","expect":{{"valence":"{valence}"}}}}"#
+        )
+    };
+    std::fs::write(
+        &file,
+        [
+            row(
+                "My dog died.",
+                "I'm so sorry, that's heartbreaking.",
+                "negative",
+            ),
+            row("I passed!", "Congratulations, well done!", "positive"),
+            row("I failed again.", "That's wonderful news!", "negative"),
+            row("I got the job!", "What time is it?", "positive"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let stdout = ok(&adapterbot(&["data", "judge", "--misses", "1", p(&file)]));
+    let first = stdout.lines().next().unwrap();
+    let report: serde_json::Value = serde_json::from_str(first).unwrap();
+    assert_eq!(report["metrics"]["valence_rows"], 4, "{first}");
+    assert_eq!(report["metrics"]["valence_match"], 0.5, "{first}");
+    // --misses 1: only the first failing row, by line, with the hits that decided it.
+    let misses: Vec<&str> = stdout.lines().skip(1).collect();
+    assert_eq!(misses.len(), 1, "{stdout}");
+    assert!(
+        misses[0].contains(&format!("{}:3: Negative valence unmatched", file.display()))
+            && misses[0].contains("\"wonderful\""),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn train_add_and_evaluate_on_a_tiny_model() {
     let dir = tempfile::tempdir().unwrap();
     let model = dir.path().join("tiny.gguf");

@@ -1,10 +1,11 @@
-//! `adapterbot data …`: import public dialogue data sets into the dialogue JSONL format, and
-//! check JSONL files for bad rows.
+//! `adapterbot data …`: import public dialogue data sets into the dialogue JSONL format, check
+//! JSONL files for bad rows, and judge a file's own replies with the behaviour judges.
 
 use std::path::PathBuf;
 
+use adapterbot_train::behaviour::{self, contradiction, empathy, knowledge, persona, Case};
 use adapterbot_train::import::{import, Format};
-use adapterbot_train::{read_dialogues, write_dialogues};
+use adapterbot_train::{read_dialogues, write_dialogues, DialogueRow};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -18,6 +19,18 @@ pub enum Action {
     Import(ImportArgs),
     /// Report every bad row of dialogue JSONL files as file:line: reason.
     Check(CheckArgs),
+    /// Score each file's own replies with the behaviour judges of `eval adapters` (the
+    /// `reference` column, for any file: is the data what the judges reward?).
+    Judge(JudgeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct JudgeArgs {
+    /// Also print, per file, up to this many rows whose reply fails a judge, with the reason.
+    #[arg(long, default_value_t = 0)]
+    pub misses: usize,
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -76,5 +89,72 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Action::Judge(a) => {
+            for f in &a.files {
+                let rows = read_dialogues(f, true)?.rows;
+                let cases: Vec<Case<'_>> = rows
+                    .iter()
+                    .map(|(_, row)| Case {
+                        row,
+                        persona: &row.persona,
+                        reply: &row.reply,
+                        ended: true,
+                    })
+                    .collect();
+                let metrics = behaviour::judge(&cases);
+                println!(
+                    "{}",
+                    serde_json::json!({ "file": f.display().to_string(), "metrics": metrics })
+                );
+                for ((line, row), why) in rows
+                    .iter()
+                    .filter_map(|r| Some((r, miss(&r.1)?)))
+                    .take(a.misses)
+                {
+                    println!("  {}:{line}: {why}: {}", f.display(), row.reply);
+                }
+            }
+            Ok(())
+        }
     }
+}
+
+/// Why a row's own reply fails a judge, if it does (the first failing judge).
+fn miss(row: &DialogueRow) -> Option<String> {
+    if !row.expect.answers.is_empty() && !knowledge::answer_correct(&row.reply, &row.expect.answers)
+    {
+        return Some(format!("no answer of {:?}", row.expect.answers));
+    }
+    if !row.knowledge.is_empty() {
+        let mut sources: Vec<&str> = row.knowledge.iter().map(String::as_str).collect();
+        sources.extend(
+            row.messages
+                .iter()
+                .filter(|m| m.role == "user")
+                .map(|m| m.content.as_str()),
+        );
+        let unsupported = knowledge::unsupported_values(&row.reply, &sources);
+        if !unsupported.is_empty() {
+            return Some(format!("unsupported {unsupported:?}"));
+        }
+    }
+    if let Some(fact) = &row.expect.fact {
+        let user = row.messages.last().map_or("", |m| m.content.as_str());
+        if persona::fact_used(&row.reply, fact, user) == Some(false) {
+            return Some(format!("fact unused {fact:?}"));
+        }
+    }
+    if !row.persona.is_empty() && contradiction::contradicts(&row.reply, &row.persona) {
+        return Some("contradicts its persona".into());
+    }
+    if let Some(valence) = row.expect.valence {
+        if !empathy::valence_match(&row.reply, valence) {
+            let hits = empathy::acknowledgements(&row.reply);
+            return Some(format!(
+                "{valence:?} valence unmatched (sympathy {:?}, joy {:?})",
+                hits.sympathy, hits.joy
+            ));
+        }
+    }
+    None
 }
