@@ -34,7 +34,7 @@ const SYMPATHY: &str = "\
 const SYMPATHY_ADJECTIVES: &str = "\
     hard, difficult, sad, bad, lonely, upset, worried, stressed, scared, afraid, angry, \
     annoying, heavy, worse, hurtful, anxious, nervous, frightened, hurt, awkward, unsettled, \
-    shaken, lost, alone, emotional, empty, strange, enormous, worried, deep, deeply, real";
+    shaken, lost, alone, emotional, empty, strange, enormous, worried, deep, deeply";
 
 /// Congratulation and joy: count wherever they occur (unless negated).
 const JOY: &str = "\
@@ -47,17 +47,17 @@ const JOY: &str = "\
     spectacular, achievement, huge success, big success, big step, best feeling, \
     heartwarming, heart-warming, blissful, bliss, treasure, courage, courageous, brave, \
     rewarding, grinning, weight off, hard to beat, best kind, best outcome, milestone, \
-    big moment, quite a moment, dream, thoughtful, generous, devotion, proud moment, \
+    big moment, quite a moment, dream come true, thoughtful, generous, devotion, proud moment, \
     made my day, so happy, happiness, lucky, luck, fun, enjoy, enjoying, treat, win, won, \
     wins, victory, success, successful, cheerful, uplifting, inspiring, heart-melting, \
-    love that, loved that, what a, perfection, the best, so much fun, beaming, glowing";
+    love that, loved that, perfection, the best, so much fun, beaming, glowing";
 
 /// Joy adjectives that count only as an evaluation (`that's great`, `how exciting`, `Nice!`,
 /// `you must be so happy`). `glad` is left out: `I'm glad you're safe` comforts after bad news.
 const JOY_ADJECTIVES: &str = "\
     great, nice, cool, exciting, excited, fun, lovely, incredible, sweet, perfect, beautiful, \
     excellent, proud, happy, special, magical, impressive, perfect, kind, rare, strong, \
-    sensible, clever, smart, good, well, ready, worth, delicious, tasty, cosy, cozy";
+    sensible, clever, smart, good, well, worth, delicious, tasty, cosy, cozy";
 
 /// Words after which an adjective is an evaluation: `that is …`, `sounds …`, `must be …`,
 /// `how …`, `what a …`.
@@ -67,7 +67,7 @@ const OPENERS: &str = "\
 /// Words skipped between an opener and its adjective.
 const INTENSIFIERS: &str = "\
     so, really, very, pretty, truly, just, absolutely, quite, super, incredibly, too, \
-    extremely, totally, seriously, like, a, an, such, the";
+    extremely, totally, seriously, like, a, an, such, the, real";
 
 /// The acknowledgements found in a reply, by valence.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,6 +116,10 @@ pub fn acknowledgements(reply: &str) -> Acknowledgements {
 /// Is the adjective `w[i]` an evaluation: first in its clause or after an opener, intensifiers
 /// skipped?
 fn evaluative(w: &[Word], i: usize) -> bool {
+    // `what kind of`, `what sort of`: a question, not an evaluation.
+    if i > 0 && w[i - 1].text == "what" && w.get(i + 1).is_some_and(|n| n.text == "of") {
+        return false;
+    }
     let mut j = i;
     while j > 0 && in_list(INTENSIFIERS, &w[j - 1].text) {
         j -= 1;
@@ -207,6 +211,27 @@ mod tests {
         assert!(a.sympathy.is_empty(), "{a:?}");
         let a = acknowledgements("You worked hard for a great score, I bet.");
         assert_eq!(a, Acknowledgements::default());
+        // Found failing on written training replies: a question (`what kind of`), an
+        // intensifier (`a real gift`), a hope (`your dream`), comfort (`when you're ready`) and
+        // an opener that fits either valence (`what a`) are no acknowledgement of their own.
+        for reply in [
+            "What kind of cake did you make?",
+            "That's a real gift.",
+            "Having your dream laughed at",
+            "Call him when you're ready.",
+            "What a day.",
+        ] {
+            assert_eq!(
+                acknowledgements(reply),
+                Acknowledgements::default(),
+                "{reply}"
+            );
+        }
+        assert!(valence_match("What a frustrating mess.", Negative));
+        assert!(valence_match(
+            "What a relief, and a real achievement.",
+            Positive
+        ));
         assert!(!valence_match("I hope the surgery goes well.", Negative));
         assert!(!valence_match("I hope the surgery goes well.", Positive));
         assert!(!valence_match("", Positive));
