@@ -14,12 +14,15 @@ gives each conversation one of 35 starter prompts), so test conversations are ab
 topics than training ones.
 """
 
+import random
 import re
 
 from common import CHITCHAT, CHITCHAT_LICENSE, row
 from split import fraction
 
 CONTEXT_TURNS = 3
+# Share of persona training rows whose facts include the one the reply uses (test rows: all).
+GIVE_FACT_SHARE = 1.0
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me)\b", re.I)
 NEGATIVE_CUE = re.compile(
@@ -146,13 +149,19 @@ class Miner:
                             others.append(s)
                 rng.shuffle(others)
                 split = self.split_of(key)
-                # Test always gives the fact the reply uses; training usually does, so the skill
-                # also learns to answer in character when its facts don't cover the question.
-                give = split == "test" or rng.random() < 0.8
-                facts = others[:4] + ([first] if give else [])
+                # Once, 20 % of training rows were drawn to go without the fact their reply
+                # uses; the adapter then answered past its facts (61 % fact use on test). Now
+                # those rows get it too, at a place drawn from their own generator: the shared
+                # one advances as before, so every other row, valid and test included, stays
+                # as it was.
+                drawn = split == "test" or rng.random() < 0.8
+                facts = others[:4] + ([first] if drawn else [])
                 if not facts:
                     continue
                 rng.shuffle(facts)
+                give = drawn or random.Random(f"{key} {i}").random() < GIVE_FACT_SHARE
+                if give and not drawn:
+                    facts.insert(random.Random(f"{key} {i}").randrange(len(facts) + 1), first)
                 self.used.add((key, i))
                 out[split].append(row(
                     self.history(turns, i), reply, f"{CHITCHAT}: {key} turn {i}", CHITCHAT_LICENSE,

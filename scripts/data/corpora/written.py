@@ -1,10 +1,12 @@
 """Dialogue material written for this project where no offline source has it: empathetic
 exchanges (scripts/data/written/empathetic_*.jsonl). Files named *_test.jsonl were written
 separately, on other situations and in another register, and form the test split; the rest is
-split into train and valid by user turn."""
+split into train and valid by user turn; those get an explicit acknowledgement in front of
+their reply where it has none (acknowledge.py)."""
 
 import json
 
+from acknowledge import acknowledge, common_words
 from common import WRITTEN, WRITTEN_LICENSE, ROOT, row
 from split import assign
 
@@ -13,7 +15,9 @@ FOLDER = ROOT / "scripts" / "data" / "written"
 
 def empathetic():
     out = {"train": [], "valid": [], "test": []}
-    for path in sorted(FOLDER.glob("empathetic_*.jsonl")):
+    paths = sorted(FOLDER.glob("empathetic_*.jsonl"))
+    lower_words = common_words(p.read_text(encoding="utf-8") for p in paths)
+    for path in paths:
         held_out = path.stem.endswith("_test")
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
@@ -23,7 +27,11 @@ def empathetic():
             messages = [("user" if k % 2 == 0 else "assistant", t) for k, t in enumerate(context)]
             messages.append(("user", item["user"]))
             split = "test" if held_out else assign("written-empathetic", item["user"], 0.1, 0.0)
-            out[split].append(row(messages, item["reply"],
+            reply = item["reply"]
+            if not held_out:
+                reply = acknowledge(reply, item["user"], item["feeling"], item["valence"],
+                                    lower_words)
+            out[split].append(row(messages, reply,
                                   f"{WRITTEN}: {path.name}:{n} ({item['feeling']})",
                                   WRITTEN_LICENSE, expect={"valence": item["valence"]}))
     return out
