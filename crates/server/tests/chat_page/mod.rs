@@ -33,21 +33,21 @@ pub struct BotTurn {
     pub probabilities: Vec<String>,
 }
 
-pub const READ_TURNS: &str = r#"
+const READ_TURNS: &str = r#"
 return [...document.querySelectorAll('[data-testid=bot-message]')].map((m) => {
   const q = (id) => m.querySelector(`[data-testid=${id}]`);
   const badge = q('skill-badge');
   return {
-    pub state: m.dataset.state,
-    pub skill: badge.dataset.skill ?? null,
-    pub source: badge.dataset.source ?? null,
-    pub badge: badge.textContent,
+    state: m.dataset.state,
+    skill: badge.dataset.skill ?? null,
+    source: badge.dataset.source ?? null,
+    badge: badge.textContent,
     badgeVisible: !badge.hidden && badge.offsetParent !== null,
-    pub text: q('bot-text').textContent,
-    pub status: q('turn-status').textContent,
-    pub error: q('error').textContent,
+    text: q('bot-text').textContent,
+    status: q('turn-status').textContent,
+    error: q('error').textContent,
     tokenEvents: Number(m.dataset.tokenEvents || 0),
-    pub probabilities: [...m.querySelectorAll('.prob')].map((p) => p.dataset.skill),
+    probabilities: [...m.querySelectorAll('.prob')].map((p) => p.dataset.skill),
   };
 });"#;
 
@@ -55,13 +55,13 @@ return [...document.querySelectorAll('[data-testid=bot-message]')].map((m) => {
 /// the page sends to api/chat, so the test can check streaming and what was asked for.
 pub const INSTALL_PROBES: &str = r#"
 window.__textLog = [];
-pub const conv = document.getElementById('conversation');
+const conv = document.getElementById('conversation');
 new MutationObserver(() => {
   const texts = conv.querySelectorAll('[data-testid=bot-text]');
   if (texts.length) window.__textLog.push([performance.now(), texts[texts.length - 1].textContent.length]);
 }).observe(conv, { subtree: true, childList: true, characterData: true });
 window.__requests = [];
-pub const realFetch = window.fetch;
+const realFetch = window.fetch;
 window.fetch = (url, init) => {
   if (String(url).endsWith('api/chat') && init && init.body) window.__requests.push(JSON.parse(init.body));
   return realFetch(url, init);
