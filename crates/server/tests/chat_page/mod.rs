@@ -145,6 +145,24 @@ impl Page<'_> {
         input.send_keys(&Key::Enter).await.expect("press Enter");
     }
 
+    /// Presses Stop if bot turn `index` is streaming (at least two tokens in) with Stop shown
+    /// and Send hidden; says whether it did. One script, so the turn cannot end in between.
+    pub async fn press_stop_while_streaming(&self, index: usize) -> bool {
+        let script = format!(
+            "const turn = document.querySelectorAll('[data-testid=bot-message]')[{index}];
+             const stop = document.querySelector('[data-testid=stop]');
+             const send = document.querySelector('[data-testid=send]');
+             const shown = (e) => !e.hidden && e.offsetParent !== null;
+             if (!turn || turn.dataset.state !== 'streaming'
+                 || Number(turn.dataset.tokenEvents || 0) < 2 || !shown(stop) || shown(send)) {{
+               return false;
+             }}
+             stop.click();
+             return true;"
+        );
+        self.browser.js(&script).await.as_bool().unwrap_or(false)
+    }
+
     /// Waits until bot turn `index` exists and is no longer waiting or streaming.
     pub async fn finished_turn(&self, index: usize) -> BotTurn {
         wait_until(
