@@ -21,8 +21,6 @@ from common import CHITCHAT, CHITCHAT_LICENSE, row
 from split import fraction
 
 CONTEXT_TURNS = 3
-# Share of persona training rows whose facts include the one the reply uses (test rows: all).
-GIVE_FACT_SHARE = 1.0
 
 FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|ive|my|me)\b", re.I)
 NEGATIVE_CUE = re.compile(
@@ -159,13 +157,12 @@ class Miner:
                 if not facts:
                     continue
                 rng.shuffle(facts)
-                give = drawn or random.Random(f"{key} {i}").random() < GIVE_FACT_SHARE
-                if give and not drawn:
+                if not drawn:
                     facts.insert(random.Random(f"{key} {i}").randrange(len(facts) + 1), first)
                 self.used.add((key, i))
                 out[split].append(row(
                     self.history(turns, i), reply, f"{CHITCHAT}: {key} turn {i}", CHITCHAT_LICENSE,
-                    persona=facts, expect={"fact": first} if give else None))
+                    persona=facts, expect={"fact": first}))
         return out
 
     def chitchat(self, rng, per_conv=2):

@@ -15,11 +15,11 @@ FOLDER = ROOT / "scripts" / "data" / "written"
 
 def empathetic():
     out = {"train": [], "valid": [], "test": []}
-    paths = sorted(FOLDER.glob("empathetic_*.jsonl"))
-    lower_words = common_words(p.read_text(encoding="utf-8") for p in paths)
-    for path in paths:
+    texts = {p: p.read_text(encoding="utf-8") for p in sorted(FOLDER.glob("empathetic_*.jsonl"))}
+    lower_words = common_words(texts.values())
+    for path, text in texts.items():
         held_out = path.stem.endswith("_test")
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for n, line in enumerate(text.splitlines(), 1):
             if not line.strip():
                 continue
             item = json.loads(line)
