@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use adapterbot_train::behaviour::{self, contradiction, empathy, knowledge, persona, Case};
+use adapterbot_train::behaviour::{self, Case};
 use adapterbot_train::import::{import, Format};
-use adapterbot_train::{read_dialogues, write_dialogues, DialogueRow};
+use adapterbot_train::{read_dialogues, write_dialogues};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -106,55 +106,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     "{}",
                     serde_json::json!({ "file": f.display().to_string(), "metrics": metrics })
                 );
-                for ((line, row), why) in rows
+                for ((line, case), why) in rows
                     .iter()
-                    .filter_map(|r| Some((r, miss(&r.1)?)))
+                    .map(|(line, _)| line)
+                    .zip(&cases)
+                    .filter_map(|r| Some((r, behaviour::first_miss(r.1)?)))
                     .take(a.misses)
                 {
-                    println!("  {}:{line}: {why}: {}", f.display(), row.reply);
+                    println!("  {}:{line}: {why}: {}", f.display(), case.reply);
                 }
             }
             Ok(())
         }
     }
-}
-
-/// Why a row's own reply fails a judge, if it does (the first failing judge).
-fn miss(row: &DialogueRow) -> Option<String> {
-    if !row.expect.answers.is_empty() && !knowledge::answer_correct(&row.reply, &row.expect.answers)
-    {
-        return Some(format!("no answer of {:?}", row.expect.answers));
-    }
-    if !row.knowledge.is_empty() {
-        let mut sources: Vec<&str> = row.knowledge.iter().map(String::as_str).collect();
-        sources.extend(
-            row.messages
-                .iter()
-                .filter(|m| m.role == "user")
-                .map(|m| m.content.as_str()),
-        );
-        let unsupported = knowledge::unsupported_values(&row.reply, &sources);
-        if !unsupported.is_empty() {
-            return Some(format!("unsupported {unsupported:?}"));
-        }
-    }
-    if let Some(fact) = &row.expect.fact {
-        let user = row.messages.last().map_or("", |m| m.content.as_str());
-        if persona::fact_used(&row.reply, fact, user) == Some(false) {
-            return Some(format!("fact unused {fact:?}"));
-        }
-    }
-    if !row.persona.is_empty() && contradiction::contradicts(&row.reply, &row.persona) {
-        return Some("contradicts its persona".into());
-    }
-    if let Some(valence) = row.expect.valence {
-        if !empathy::valence_match(&row.reply, valence) {
-            let hits = empathy::acknowledgements(&row.reply);
-            return Some(format!(
-                "{valence:?} valence unmatched (sympathy {:?}, joy {:?})",
-                hits.sympathy, hits.joy
-            ));
-        }
-    }
-    None
 }

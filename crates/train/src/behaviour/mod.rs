@@ -69,13 +69,50 @@ fn share(judged: impl Iterator<Item = bool>) -> (Option<f64>, usize) {
     ((n > 0).then(|| yes as f64 / n as f64), n)
 }
 
-/// The user's messages of a row, which a reply may quote.
-fn user_text(row: &DialogueRow) -> Vec<&str> {
-    row.messages
-        .iter()
-        .filter(|m| m.role == "user")
-        .map(|m| m.content.as_str())
-        .collect()
+/// What a reply to `row` may state values from: its knowledge passages and the user's
+/// messages.
+fn sources(row: &DialogueRow) -> Vec<&str> {
+    let passages = row.knowledge.iter().map(String::as_str);
+    let user = row.messages.iter().filter(|m| m.role == "user");
+    passages.chain(user.map(|m| m.content.as_str())).collect()
+}
+
+/// The last message of a row, the turn a persona fact answers.
+fn last_turn(row: &DialogueRow) -> &str {
+    row.messages.last().map_or("", |m| m.content.as_str())
+}
+
+/// Why one reply fails a judge, if it does: the first failing judge, in the order of
+/// [`BehaviourMetrics`], with what decided it (for `adapterbot data judge --misses`).
+pub fn first_miss(case: &Case<'_>) -> Option<String> {
+    let (row, reply) = (case.row, case.reply);
+    if !row.expect.answers.is_empty() && !knowledge::answer_correct(reply, &row.expect.answers) {
+        return Some(format!("no answer of {:?}", row.expect.answers));
+    }
+    if !row.knowledge.is_empty() {
+        let unsupported = knowledge::unsupported_values(reply, &sources(row));
+        if !unsupported.is_empty() {
+            return Some(format!("unsupported {unsupported:?}"));
+        }
+    }
+    if let Some(fact) = &row.expect.fact {
+        if persona::fact_used(reply, fact, last_turn(row)) == Some(false) {
+            return Some(format!("fact unused {fact:?}"));
+        }
+    }
+    if !case.persona.is_empty() && contradiction::contradicts(reply, case.persona) {
+        return Some("contradicts its persona".into());
+    }
+    if let Some(valence) = row.expect.valence {
+        if !empathy::valence_match(reply, valence) {
+            let hits = empathy::acknowledgements(reply);
+            return Some(format!(
+                "{valence:?} valence unmatched (sympathy {:?}, joy {:?})",
+                hits.sympathy, hits.joy
+            ));
+        }
+    }
+    None
 }
 
 /// Judges the replies of one cell.
@@ -95,21 +132,11 @@ pub fn judge(cases: &[Case<'_>]) -> BehaviourMetrics {
         cases
             .iter()
             .filter(|c| !c.row.knowledge.is_empty())
-            .map(|c| {
-                let mut sources: Vec<&str> = c.row.knowledge.iter().map(String::as_str).collect();
-                sources.extend(user_text(c.row));
-                knowledge::hallucinates(c.reply, &sources)
-            }),
+            .map(|c| knowledge::hallucinates(c.reply, &sources(c.row))),
     );
     let (fact_use, fact_rows) = share(cases.iter().filter_map(|c| {
         let fact = c.row.expect.fact.as_deref()?;
-        let user = c
-            .row
-            .messages
-            .last()
-            .map(|m| m.content.as_str())
-            .unwrap_or("");
-        persona::fact_used(c.reply, fact, user)
+        persona::fact_used(c.reply, fact, last_turn(c.row))
     }));
     let (contradiction_rate, persona_rows) = share(
         cases
