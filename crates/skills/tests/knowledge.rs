@@ -185,6 +185,45 @@ fn the_right_passage_ranks_first() {
     assert!(store.search("capital", 0).unwrap().is_empty());
 }
 
+/// Two builds of the same sources are the same index: questions whose hits tie on score get the
+/// same passages in the same order (with several indexing threads, ties fell by chance).
+#[test]
+fn two_builds_answer_ties_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let sources = fixture(dir.path());
+    let stores: Vec<KnowledgeStore> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let out = dir.path().join(name);
+            build_index(&BuildOptions::new(&sources, &out)).unwrap();
+            KnowledgeStore::open(&out).unwrap()
+        })
+        .collect();
+    let mut ties = 0;
+    for q in [
+        "Japan",
+        "Canada",
+        "Australia people",
+        "capital",
+        "mammal",
+        "entity",
+    ] {
+        let hits: Vec<Vec<(String, f32)>> = stores
+            .iter()
+            .map(|s| {
+                s.search(q, 6)
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| (p.id, p.score))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(hits[0], hits[1], "{q}");
+        ties += hits[0].windows(2).filter(|w| w[0].1 == w[1].1).count();
+    }
+    assert!(ties > 0, "the questions should meet tied scores");
+}
+
 #[test]
 fn query_syntax_in_user_text_is_only_text() {
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@ use super::schema::{self, Fields, FORMAT_VERSION};
 use super::sources::{factbook, wordnet, SourceRead};
 use super::{KnowledgeError, PassageKind};
 
-/// Memory tantivy may use for indexing, over all its threads.
+/// Memory tantivy may use for indexing: enough for every source in one segment.
 const WRITER_HEAP_BYTES: usize = 256 << 20;
 
 #[derive(Debug, Clone)]
@@ -26,8 +26,6 @@ pub struct BuildOptions {
     pub wordnet: bool,
     /// Draw a progress bar on stderr (never drawn when stderr is not a terminal).
     pub progress: bool,
-    /// Indexing threads; 0 lets tantivy choose.
-    pub threads: usize,
 }
 
 impl BuildOptions {
@@ -39,7 +37,6 @@ impl BuildOptions {
             factbook: true,
             wordnet: true,
             progress: false,
-            threads: 0,
         }
     }
 }
@@ -84,11 +81,12 @@ pub fn build_index(opts: &BuildOptions) -> Result<BuildReport, KnowledgeError> {
         let index = Index::create_in_dir(&tmp, schema::schema())?;
         schema::register(&index);
         let fields = Fields::of(&index.schema()).map_err(KnowledgeError::Index)?;
-        let mut writer: IndexWriter = if opts.threads > 0 {
-            index.writer_with_num_threads(opts.threads, WRITER_HEAP_BYTES)?
-        } else {
-            index.writer(WRITER_HEAP_BYTES)?
-        };
+        // One indexing thread: documents get their ids in the order they are read, so every
+        // build of the same sources is the same index. Search breaks equal scores by document id,
+        // and equal scores are common (thousands of WordNet passages share a weak match), so
+        // with several threads the same question could get other passages from each build (and
+        // the knowledge corpus, built from retrieval as served, other rows). Costs ~2 s a build.
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
         let bar = progress_bar(total as u64, opts.progress);
         for (_, _, read) in &reads {
             for d in &read.docs {
