@@ -6,7 +6,9 @@ use std::sync::Arc;
 use adapterbot_engine::{Adapter, AdapterManifest, DeviceChoice, Engine, LoadOptions, WeightMode};
 use adapterbot_skills::knowledge::DEFAULT_INDEX_DIR;
 use adapterbot_skills::manager::{DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
-use adapterbot_skills::planner_load::{load_knowledge, DEFAULT_SKILL, DEFAULT_SKILLS_DIR};
+use adapterbot_skills::planner_load::{
+    load_knowledge, load_persona_order, DEFAULT_SKILL, DEFAULT_SKILLS_DIR,
+};
 use adapterbot_skills::registry::validate_id;
 use adapterbot_skills::{
     PlannerPaths, Skill, SkillChoice, SkillRegistry, SkillSettings, TurnPlanner,
@@ -124,6 +126,12 @@ pub fn terminal_planner(
         .uses_knowledge
         .then(|| load_knowledge(&planner.knowledge_dir))
         .flatten();
+    // And one that speaks from a persona lists its facts as it was trained to read them.
+    let persona_order = skill
+        .settings
+        .uses_persona
+        .then(|| load_persona_order(&planner.encoder_dir))
+        .flatten();
     let id = skill.id().to_string();
     let mut registry = SkillRegistry::default();
     registry.add(skill);
@@ -132,6 +140,7 @@ pub fn terminal_planner(
         manager: None,
         knowledge,
         default_skill: id.clone(),
+        persona_order,
     };
     Ok((planner, SkillChoice::Manual(id)))
 }
@@ -164,4 +173,37 @@ impl ModelArgs {
     pub fn load(&self) -> anyhow::Result<Engine> {
         Ok(Engine::load(&self.model, &self.load_options()?)?)
     }
+}
+
+/// The flag that names the sentence encoder persona facts are ordered with, for the commands
+/// that encode training or evaluation rows (`serve` and `chat` take it from [`PlannerArgs`]).
+#[derive(clap::Args, Debug, Clone)]
+pub struct PersonaOrderArgs {
+    /// The sentence encoder (fetched by models/fetch.sh) that lists a persona skill's facts
+    /// most relevant to the user's turn first, as serving does.
+    #[arg(long, env = "ADAPTERBOT_ENCODER_DIR", default_value = DEFAULT_ENCODER_DIR)]
+    pub encoder_dir: PathBuf,
+}
+
+/// The encoder that orders persona facts, when `uses_persona`: required, because an adapter
+/// trained or measured on facts in another order than serving gives them is not what is served.
+pub fn persona_order(
+    uses_persona: bool,
+    encoder_dir: &Path,
+) -> anyhow::Result<Option<Arc<adapterbot_skills::manager::SentenceEncoder>>> {
+    if !uses_persona {
+        return Ok(None);
+    }
+    let encoder = adapterbot_skills::manager::SentenceEncoder::load(
+        encoder_dir,
+        &adapterbot_engine::Device::Cpu,
+    )
+    .with_context(|| {
+        format!(
+            "persona facts are listed most relevant first, as served, which needs the \
+                     sentence encoder in {} (run models/fetch.sh, or set --encoder-dir)",
+            encoder_dir.display()
+        )
+    })?;
+    Ok(Some(Arc::new(encoder)))
 }

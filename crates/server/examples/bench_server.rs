@@ -81,6 +81,7 @@ fn planner(engine: &Engine, skills_dir: &std::path::Path) -> TurnPlanner {
         manager: None,
         knowledge: None,
         default_skill: "chitchat".into(),
+        persona_order: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod knowledge;
 pub mod manager;
+pub mod persona;
 pub mod planner_load;
 pub mod prompt;
 pub mod registry;
@@ -11,7 +12,7 @@ pub mod turn;
 
 pub use knowledge::{Passage, PassageKind};
 pub use manager::{RouteDecision, RouteSource};
-pub use planner_load::{PlannerLoadError, PlannerPaths};
+pub use planner_load::{load_persona_order, PlannerLoadError, PlannerPaths};
 pub use prompt::{build_prompt, validate_messages, BuiltPrompt, PromptContext, PromptError};
 pub use registry::{LoadProblem, Skill, SkillError, SkillRegistry};
 pub use settings::SkillSettings;

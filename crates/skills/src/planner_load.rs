@@ -126,6 +126,14 @@ impl TurnPlanner {
             .as_ref()
             .and_then(|dir| load_manager(dir, paths, encoder));
         let knowledge = load_knowledge(&paths.knowledge_dir);
+        let persona_order = if registry.iter().any(|s| s.settings.uses_persona) {
+            previous
+                .and_then(|p| p.persona_order.clone())
+                .filter(|e| e.dir() == paths.encoder_dir)
+                .or_else(|| load_persona_order(&paths.encoder_dir))
+        } else {
+            None
+        };
         tracing::info!(
             skills = ?registry.ids(),
             manager = manager.is_some(),
@@ -137,6 +145,7 @@ impl TurnPlanner {
             manager,
             knowledge,
             default_skill: paths.default_skill.clone(),
+            persona_order,
         })
     }
 }
@@ -160,6 +169,18 @@ fn load_manager(
         Ok(m) => Some(m),
         Err(e) => {
             tracing::warn!(error = %e, "no dialogue manager: `auto` answers with the default skill");
+            None
+        }
+    }
+}
+
+/// The full sentence encoder in `dir` for ordering persona facts, or `None` (with a warning:
+/// persona facts then keep their given order) when it is missing or unreadable.
+pub fn load_persona_order(dir: &Path) -> Option<Arc<SentenceEncoder>> {
+    match SentenceEncoder::load(dir, &Device::Cpu) {
+        Ok(e) => Some(Arc::new(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, "persona facts keep their given order");
             None
         }
     }

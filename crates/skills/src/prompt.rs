@@ -5,6 +5,8 @@
 
 use adapterbot_engine::{ChatMessage, Engine};
 
+use crate::manager::SentenceEncoder;
+use crate::persona::order_by_relevance;
 use crate::settings::SkillSettings;
 
 /// Zero-width space: breaks special-token text inside user content so it stays plain text.
@@ -30,15 +32,30 @@ pub enum PromptError {
     },
     #[error("{0}")]
     Engine(String),
+    #[error("{0}")]
+    Ranking(String),
 }
 
 /// What goes into one prompt besides the conversation.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct PromptContext<'a> {
     /// Passages retrieved for this turn, already linearised to text.
     pub knowledge: &'a [String],
     /// Persona facts from the request; the skill's own are used when this is empty.
     pub persona: &'a [String],
+    /// When set, persona facts are listed most relevant to the user's turn first
+    /// ([`order_by_relevance`]); training and serving must both set it or both not.
+    pub persona_order: Option<&'a SentenceEncoder>,
+}
+
+impl std::fmt::Debug for PromptContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromptContext")
+            .field("knowledge", &self.knowledge)
+            .field("persona", &self.persona)
+            .field("persona_order", &self.persona_order.is_some())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -64,7 +81,8 @@ pub fn build_prompt(
         Some(m) if m.role == "system" => (Some(clean(m)), &messages[1..]),
         _ => (None, messages),
     };
-    let system = skill_system_message(system, settings, ctx, &specials);
+    let persona = persona_facts(messages, settings, ctx)?;
+    let system = skill_system_message(system, settings, &persona, ctx.knowledge, &specials);
     let turns: Vec<ChatMessage> = turns.iter().map(clean).collect();
     let available = engine.backbone().context_length().saturating_sub(reserve);
 
@@ -120,12 +138,35 @@ pub fn validate_messages(messages: &[ChatMessage]) -> Result<(), PromptError> {
     Ok(())
 }
 
+/// The persona facts the prompt lists: the request's, else the skill's; in relevance order to
+/// the newest user turn when `ctx.persona_order` is set. Empty when the skill uses no persona.
+fn persona_facts(
+    messages: &[ChatMessage],
+    settings: &SkillSettings,
+    ctx: &PromptContext<'_>,
+) -> Result<Vec<String>, PromptError> {
+    let facts = if ctx.persona.is_empty() {
+        &settings.persona[..]
+    } else {
+        ctx.persona
+    };
+    if !settings.uses_persona {
+        return Ok(Vec::new());
+    }
+    match (ctx.persona_order, messages.last()) {
+        (Some(encoder), Some(turn)) => order_by_relevance(encoder, &turn.content, facts)
+            .map_err(|e| PromptError::Ranking(e.to_string())),
+        _ => Ok(facts.to_vec()),
+    }
+}
+
 /// The system message: the caller's own (if any) followed by the skill's persona and knowledge.
 /// `None` when there is nothing to say, so the model's default system prompt applies.
 fn skill_system_message(
     system: Option<ChatMessage>,
     settings: &SkillSettings,
-    ctx: &PromptContext<'_>,
+    persona: &[String],
+    knowledge: &[String],
     specials: &[String],
 ) -> Option<ChatMessage> {
     let mut parts: Vec<String> = system
@@ -133,12 +174,7 @@ fn skill_system_message(
         .into_iter()
         .filter(|c| !c.is_empty())
         .collect();
-    let persona = if ctx.persona.is_empty() {
-        &settings.persona[..]
-    } else {
-        ctx.persona
-    };
-    if settings.uses_persona && !persona.is_empty() {
+    if !persona.is_empty() {
         let facts: Vec<String> = persona
             .iter()
             .map(|f| format!("- {}", defuse(f, specials)))
@@ -148,9 +184,8 @@ fn skill_system_message(
             facts.join("\n")
         ));
     }
-    if settings.uses_knowledge && !ctx.knowledge.is_empty() {
-        let facts: Vec<String> = ctx
-            .knowledge
+    if settings.uses_knowledge && !knowledge.is_empty() {
+        let facts: Vec<String> = knowledge
             .iter()
             .enumerate()
             .map(|(i, k)| format!("[{}] {}", i + 1, defuse(k, specials)))

@@ -10,7 +10,7 @@ use adapterbot_engine::{Adapter, ChatMessage, Engine, SamplingParams};
 use serde::Deserialize;
 
 use crate::knowledge::{KnowledgeError, KnowledgeStore, Passage};
-use crate::manager::{DialogueManager, ManagerError, RouteDecision, RouteSource};
+use crate::manager::{DialogueManager, ManagerError, RouteDecision, RouteSource, SentenceEncoder};
 use crate::prompt::{build_prompt, BuiltPrompt, PromptContext, PromptError};
 use crate::registry::{SkillError, SkillRegistry};
 use crate::settings::SkillSettings;
@@ -89,7 +89,15 @@ impl TurnError {
         matches!(
             self,
             TurnError::Skill(SkillError::Unknown { .. } | SkillError::InvalidId(_))
-                | TurnError::Prompt(_)
+                | TurnError::Prompt(
+                    PromptError::Empty
+                        | PromptError::UnknownRole { .. }
+                        | PromptError::LateSystem { .. }
+                        | PromptError::LastNotUser
+                        | PromptError::EmptyContent { .. }
+                        | PromptError::TurnTooLong { .. }
+                        | PromptError::Engine(_)
+                )
                 | TurnError::Sampling(_)
         )
     }
@@ -102,6 +110,9 @@ pub struct TurnPlanner {
     pub knowledge: Option<KnowledgeStore>,
     /// Answers when the manager is unsure, absent, or names a skill that is not loaded.
     pub default_skill: String,
+    /// The full sentence encoder that lists persona facts most relevant first, as the persona
+    /// adapters were trained ([`crate::persona`]); `None` keeps the facts in their given order.
+    pub persona_order: Option<Arc<SentenceEncoder>>,
 }
 
 impl TurnPlanner {
@@ -114,6 +125,7 @@ impl TurnPlanner {
         let ctx = PromptContext {
             knowledge: &texts,
             persona: &req.persona,
+            persona_order: self.persona_order.as_deref(),
         };
         let prompt = build_prompt(
             engine,

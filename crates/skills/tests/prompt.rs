@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use adapterbot_engine::{ChatMessage, Engine, LoadOptions};
+use adapterbot_engine::{ChatMessage, Device, Engine, LoadOptions};
+use adapterbot_skills::manager::SentenceEncoder;
 use adapterbot_skills::{build_prompt, PromptContext, PromptError, SkillSettings};
 
 fn engine() -> &'static Engine {
@@ -54,6 +55,88 @@ fn a_plain_skill_keeps_the_models_own_system_prompt() {
         .contains("You are a helpful AI assistant named SmolLM"));
     assert_eq!(p.dropped_messages, 0);
     assert_eq!(p.ids, e.encode_prompt(&p.text).unwrap());
+}
+
+/// The persona lines of a prompt, in order.
+fn persona_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with("- "))
+        .map(|l| l.trim_end_matches("<|im_end|>"))
+        .collect()
+}
+
+#[test]
+fn persona_facts_are_listed_most_relevant_to_the_turn_first_when_an_encoder_orders_them() {
+    let e = engine();
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/minilm");
+    let encoder = SentenceEncoder::load(&dir, &Device::Cpu)
+        .expect("models/minilm missing: run models/fetch.sh (scripts/test.sh does)");
+    let settings = SkillSettings {
+        uses_persona: true,
+        persona: vec![
+            "I have a grey cat called Admiral.".into(),
+            "I grew up by the sea in Lisbon.".into(),
+            "I work night shifts as a nurse.".into(),
+        ],
+        ..Default::default()
+    };
+    let ordered = |turn: &str| {
+        let p = build_prompt(
+            e,
+            &[user("Hi!"), bot("Hello there."), user(turn)],
+            &settings,
+            &PromptContext {
+                persona_order: Some(&encoder),
+                ..Default::default()
+            },
+            64,
+        )
+        .unwrap();
+        persona_lines(&p.text)
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    for (turn, first) in [
+        (
+            "What do you do for a living?",
+            "- I work night shifts as a nurse.",
+        ),
+        (
+            "Do you have any pets?",
+            "- I have a grey cat called Admiral.",
+        ),
+        (
+            "Where are you from originally?",
+            "- I grew up by the sea in Lisbon.",
+        ),
+    ] {
+        let lines = ordered(turn);
+        assert_eq!(lines.len(), 3, "every fact stays: {lines:?}");
+        assert_eq!(lines[0], first, "{turn}: {lines:?}");
+    }
+    // Without an encoder the facts keep the skill's order.
+    let p = build_prompt(
+        e,
+        &[user("Do you have any pets?")],
+        &settings,
+        &PromptContext::default(),
+        64,
+    )
+    .unwrap();
+    assert_eq!(
+        persona_lines(&p.text),
+        [
+            "- I have a grey cat called Admiral.",
+            "- I grew up by the sea in Lisbon.",
+            "- I work night shifts as a nurse."
+        ]
+    );
+    // Only the newest turn decides, and the same turn always gives the same order.
+    assert_eq!(
+        ordered("Do you have any pets?"),
+        ordered("Do you have any pets?")
+    );
 }
 
 #[test]

@@ -4,9 +4,11 @@
 //! learned can be forgotten.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use adapterbot_engine::adapter::{ADAPTER_FILE, MANIFEST_FILE};
 use adapterbot_engine::{AdapterManifest, Engine};
+use adapterbot_skills::manager::SentenceEncoder;
 use adapterbot_skills::registry::validate_id;
 use adapterbot_skills::{Skill, SkillSettings};
 
@@ -78,12 +80,14 @@ pub fn inspect(src: &Path, skills_dir: &Path) -> Result<SkillFolder> {
 /// Adds the skill: copies the folder into a staging place inside `skills_dir`, trains its
 /// adapter there when the plan says so (with `engine`, which must hold f32 weights), loads it as
 /// the registry would, then renames it into place. Returns the loaded skill and, when trained,
-/// the training summary. On any failure nothing is left in `skills_dir`.
+/// the training summary. On any failure nothing is left in `skills_dir`. `persona_order` lists
+/// a persona skill's facts as serving will ([`Encoder::with_persona_order`]).
 pub fn add_skill(
     folder: &SkillFolder,
     skills_dir: &Path,
     engine: &Engine,
     config: &TrainConfig,
+    persona_order: Option<Arc<SentenceEncoder>>,
     observer: &mut dyn Observer,
 ) -> Result<(Skill, Option<TrainingSummary>)> {
     std::fs::create_dir_all(skills_dir).map_err(|e| TrainError::io(skills_dir, e))?;
@@ -95,7 +99,8 @@ pub fn add_skill(
         let summary = if folder.plan == AddPlan::Train {
             let settings =
                 SkillSettings::from_manifest(&folder.manifest).map_err(TrainError::Config)?;
-            let encoder = Encoder::new(engine, settings, config.max_len)?;
+            let encoder =
+                Encoder::new(engine, settings, config.max_len)?.with_persona_order(persona_order);
             let data = load_skill_data(&encoder, &staged.join(SKILL_DATA_DIR), false)?;
             Some(train(
                 TrainRun {

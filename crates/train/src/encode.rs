@@ -2,7 +2,10 @@
 //! crate's `build_prompt` (persona and knowledge in the system message), followed by the reply
 //! and the chat template's end-of-turn token. Only the reply and that token are learned.
 
+use std::sync::Arc;
+
 use adapterbot_engine::{ChatMessage, Engine};
+use adapterbot_skills::manager::SentenceEncoder;
 use adapterbot_skills::{build_prompt, PromptContext, PromptError, SkillSettings};
 
 use crate::data::DialogueRow;
@@ -30,6 +33,8 @@ pub struct Encoder<'a> {
     /// Token ids that close an assistant turn (e.g. `<|im_end|>`).
     end_of_turn: Vec<u32>,
     specials: Vec<String>,
+    /// Lists persona facts most relevant first, as serving does when it has the encoder.
+    persona_order: Option<Arc<SentenceEncoder>>,
 }
 
 impl<'a> Encoder<'a> {
@@ -47,7 +52,15 @@ impl<'a> Encoder<'a> {
             engine,
             settings,
             max_len,
+            persona_order: None,
         })
+    }
+
+    /// Persona facts in relevance order ([`adapterbot_skills::persona`]), as a server with this
+    /// encoder serves them; `None` keeps each row's order.
+    pub fn with_persona_order(mut self, encoder: Option<Arc<SentenceEncoder>>) -> Self {
+        self.persona_order = encoder;
+        self
     }
 
     pub fn max_len(&self) -> usize {
@@ -89,6 +102,7 @@ impl<'a> Encoder<'a> {
         let ctx = PromptContext {
             knowledge: &row.knowledge,
             persona: &row.persona,
+            persona_order: self.persona_order.as_deref(),
         };
         let context = self.engine.backbone().context_length();
         let reserve = context.saturating_sub(budget);

@@ -5,10 +5,12 @@
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use adapterbot_engine::{
     Adapter, BlockHook, Engine, FinishReason, FinishedReply, ReplyJob, SamplingParams,
 };
+use adapterbot_skills::manager::SentenceEncoder;
 use adapterbot_skills::Skill;
 use serde::Serialize;
 
@@ -110,8 +112,11 @@ pub struct EvalSet<'a> {
     pub skill: &'a Skill,
     pub rows: Vec<DialogueRow>,
     pub examples: Vec<crate::encode::Example>,
+    /// Orders the rows' persona facts, as serving does ([`Encoder::with_persona_order`]).
+    pub persona_order: Option<Arc<SentenceEncoder>>,
 }
 
+/// `persona_order` is given to the skills that use a persona.
 pub fn load_eval_sets<'a>(
     engine: &Engine,
     skills: &[&'a Skill],
@@ -119,6 +124,7 @@ pub fn load_eval_sets<'a>(
     split: Split,
     max_len: usize,
     max_rows: Option<usize>,
+    persona_order: Option<&Arc<SentenceEncoder>>,
 ) -> Result<Vec<EvalSet<'a>>> {
     let mut out = Vec::new();
     for skill in skills {
@@ -127,7 +133,11 @@ pub fn load_eval_sets<'a>(
             tracing::warn!(skill = skill.id(), path = %path.display(), "no {split} data; skipped");
             continue;
         }
-        let encoder = Encoder::new(engine, skill.settings.clone(), max_len)?;
+        let persona_order = persona_order
+            .filter(|_| skill.settings.uses_persona)
+            .cloned();
+        let encoder = Encoder::new(engine, skill.settings.clone(), max_len)?
+            .with_persona_order(persona_order.clone());
         let mut split = load_split(&encoder, &path, false)?;
         if let Some(n) = max_rows {
             split.examples.truncate(n);
@@ -137,6 +147,7 @@ pub fn load_eval_sets<'a>(
             skill,
             rows: split.rows,
             examples: split.examples,
+            persona_order,
         });
     }
     Ok(out)
@@ -233,7 +244,8 @@ pub fn greedy_replies(
     let budget = context.saturating_sub(max_tokens);
     let mut out = Vec::new();
     for set in sets {
-        let encoder = Encoder::new(engine, set.skill.settings.clone(), context)?;
+        let encoder = Encoder::new(engine, set.skill.settings.clone(), context)?
+            .with_persona_order(set.persona_order.clone());
         let wanted = behaviour_rows.max(samples).min(set.rows.len());
         let prompts: Vec<Option<Vec<u32>>> = set.rows[..wanted]
             .iter()

@@ -119,7 +119,7 @@ fn shipped_adapters_change_replies_and_adding_a_skill_forgets_nothing() {
         max_len: 128,
         ..TrainConfig::default()
     };
-    let (skill, summary) = add_skill(&folder, &skills, &engine, &cfg, &mut Quiet).unwrap();
+    let (skill, summary) = add_skill(&folder, &skills, &engine, &cfg, None, &mut Quiet).unwrap();
     assert_eq!(skill.id(), "positive");
     assert!(summary.is_some() && skill.adapter.is_some());
 

@@ -334,7 +334,7 @@ fn adding_a_skill_forgets_nothing() {
     write_corpus(&new.join(SKILL_DATA_DIR), "great news");
     let folder = inspect(&new, &skills).unwrap();
     assert_eq!(folder.plan, AddPlan::Train);
-    let (skill, summary) = add_skill(&folder, &skills, &t.engine, &cfg, &mut Quiet).unwrap();
+    let (skill, summary) = add_skill(&folder, &skills, &t.engine, &cfg, None, &mut Quiet).unwrap();
     assert_eq!(skill.id(), "positive");
     assert!(skill.adapter.is_some() && summary.is_some());
 

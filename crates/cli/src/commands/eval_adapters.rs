@@ -15,12 +15,14 @@ use adapterbot_train::eval::{
 use anyhow::Context;
 use serde::Serialize;
 
-use crate::model_args::ModelArgs;
+use crate::model_args::{persona_order, ModelArgs, PersonaOrderArgs};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub persona: PersonaOrderArgs,
     /// Where skills live.
     #[arg(long, env = "ADAPTERBOT_SKILLS_DIR", default_value = "models/skills")]
     pub skills_dir: PathBuf,
@@ -110,7 +112,19 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         eprintln!("warning: skill {} refused: {}", p.dir.display(), p.reason);
     }
     let skills: Vec<&Skill> = registry.iter().collect();
-    let sets = load_eval_sets(&engine, &skills, &a.data, split, a.max_len, a.max_rows)?;
+    let order = persona_order(
+        skills.iter().any(|s| s.settings.uses_persona),
+        &a.persona.encoder_dir,
+    )?;
+    let sets = load_eval_sets(
+        &engine,
+        &skills,
+        &a.data,
+        split,
+        a.max_len,
+        a.max_rows,
+        order.as_ref(),
+    )?;
     if sets.is_empty() {
         anyhow::bail!(
             "no {split} data: expected <skill>/{} under {}",

@@ -8,6 +8,8 @@ use adapterbot_train::add_skill::{add_skill, inspect, AddPlan};
 
 use super::manager::{ManagerPaths, TrainArgs};
 use super::train::{print_summary, Progress, TrainFlags};
+use crate::model_args::persona_order;
+use adapterbot_skills::SkillSettings;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -60,11 +62,16 @@ fn add(a: AddArgs) -> anyhow::Result<()> {
         ),
     }
     let engine = a.train.load_engine()?;
+    let uses_persona = SkillSettings::from_manifest(&folder.manifest)
+        .map_err(anyhow::Error::msg)?
+        .uses_persona;
+    let order = persona_order(uses_persona, &a.manager.encoder_dir)?;
     let (skill, summary) = add_skill(
         &folder,
         &a.train.skills_dir,
         &engine,
         &cfg,
+        order,
         &mut Progress::new(),
     )?;
     if let Some(s) = &summary {

@@ -14,7 +14,7 @@ use adapterbot_train::{
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::model_args::DEFAULT_MODEL;
+use crate::model_args::{persona_order, PersonaOrderArgs, DEFAULT_MODEL};
 
 #[derive(clap::Args, Debug)]
 pub struct AdapterArgs {
@@ -32,6 +32,8 @@ pub struct AdapterArgs {
     pub dry_run: bool,
     #[command(flatten)]
     pub common: TrainFlags,
+    #[command(flatten)]
+    pub persona: PersonaOrderArgs,
 }
 
 /// Flags shared by every command that trains an adapter.
@@ -138,7 +140,8 @@ pub fn adapter(a: AdapterArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("data/skills").join(&a.skill));
     let engine = a.common.load_engine()?;
-    let encoder = Encoder::new(&engine, settings, cfg.max_len)?;
+    let order = persona_order(settings.uses_persona, &a.persona.encoder_dir)?;
+    let encoder = Encoder::new(&engine, settings, cfg.max_len)?.with_persona_order(order);
     let data = load_skill_data(&encoder, &data_dir, a.common.strict)
         .with_context(|| format!("reading the training data in {}", data_dir.display()))?;
     report_data(&data);

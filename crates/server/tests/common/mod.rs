@@ -53,6 +53,7 @@ pub fn planner() -> TurnPlanner {
         manager,
         knowledge,
         default_skill: "chitchat".into(),
+        persona_order: adapterbot_skills::load_persona_order(&spec_dir("models/minilm")),
     }
 }
 
