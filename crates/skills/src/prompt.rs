@@ -145,14 +145,14 @@ fn persona_facts(
     settings: &SkillSettings,
     ctx: &PromptContext<'_>,
 ) -> Result<Vec<String>, PromptError> {
+    if !settings.uses_persona {
+        return Ok(Vec::new());
+    }
     let facts = if ctx.persona.is_empty() {
         &settings.persona[..]
     } else {
         ctx.persona
     };
-    if !settings.uses_persona {
-        return Ok(Vec::new());
-    }
     match (ctx.persona_order, messages.last()) {
         (Some(encoder), Some(turn)) => order_by_relevance(encoder, &turn.content, facts)
             .map_err(|e| PromptError::Ranking(e.to_string())),

@@ -86,20 +86,13 @@ pub enum TurnError {
 impl TurnError {
     /// True when the request itself was wrong (a client error), not the server.
     pub fn is_client_error(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            // Ranking persona facts fails only if the server's encoder does.
+            TurnError::Prompt(e) => !matches!(e, PromptError::Ranking(_)),
             TurnError::Skill(SkillError::Unknown { .. } | SkillError::InvalidId(_))
-                | TurnError::Prompt(
-                    PromptError::Empty
-                        | PromptError::UnknownRole { .. }
-                        | PromptError::LateSystem { .. }
-                        | PromptError::LastNotUser
-                        | PromptError::EmptyContent { .. }
-                        | PromptError::TurnTooLong { .. }
-                        | PromptError::Engine(_)
-                )
-                | TurnError::Sampling(_)
-        )
+            | TurnError::Sampling(_) => true,
+            _ => false,
+        }
     }
 }
 

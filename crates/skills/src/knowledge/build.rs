@@ -85,7 +85,8 @@ pub fn build_index(opts: &BuildOptions) -> Result<BuildReport, KnowledgeError> {
         // build of the same sources is the same index. Search breaks equal scores by document id,
         // and equal scores are common (thousands of WordNet passages share a weak match), so
         // with several threads the same question could get other passages from each build (and
-        // the knowledge corpus, built from retrieval as served, other rows). Costs ~2 s a build.
+        // the knowledge corpus, built from retrieval as served, other rows). A full build still
+        // takes ~5 s on two cores (docs/knowledge.md).
         let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
         let bar = progress_bar(total as u64, opts.progress);
         for (_, _, read) in &reads {
