@@ -1,13 +1,14 @@
 //! The frozen llama-architecture decoder, with a hook after every transformer block where a
 //! skill adapter (or nothing) is applied.
 
-use candle_core::{DType, Device, Tensor, D};
+use candle_core::{DType, Device, Tensor};
 
 use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
 use crate::kv_cache::KvCache;
 use crate::linear::FrozenLinear;
 use crate::rope::Rope;
+use crate::train_ops;
 
 /// What runs after each transformer block: `h ← hook(layer, h)`. Skill adapters implement it.
 pub trait BlockHook {
@@ -287,14 +288,17 @@ impl Backbone {
         let n_rep = nh / nkv;
         let q = q.reshape((b, nkv, n_rep * seq, hd))?;
         let scale = 1.0 / (hd as f64).sqrt();
-        let scores = (q.matmul(&k.t()?)? * scale)?;
-        let scores = match mask {
-            Some(m) => scores.broadcast_add(m)?,
-            None => scores,
-        };
+        let scores = q.matmul(&k.t()?)?;
         let probs = if differentiable {
-            candle_nn::ops::softmax(&scores, D::Minus1)?
+            // The training path: causal by construction (the mask is for the serving path).
+            let offset = k.dim(2)? - seq;
+            train_ops::causal_softmax(&scores, scale as f32, seq, offset)?
         } else {
+            let scores = (scores * scale)?;
+            let scores = match mask {
+                Some(m) => scores.broadcast_add(m)?,
+                None => scores,
+            };
             candle_nn::ops::softmax_last_dim(&scores)?
         };
         Ok(probs
@@ -317,16 +321,20 @@ impl Backbone {
         let normed = rms_norm(&x, &block.ffn_norm, cfg.rms_norm_eps, differentiable)?;
         let gate_up = block.gate_up.forward(&normed)?;
         let ffn = cfg.intermediate_size;
-        let gate = gate_up.narrow(2, 0, ffn)?;
-        let up = gate_up.narrow(2, ffn, ffn)?;
-        let act = (candle_nn::ops::silu(&gate)? * up)?;
+        let act = if differentiable {
+            train_ops::swiglu(&gate_up, ffn)?
+        } else {
+            let gate = gate_up.narrow(2, 0, ffn)?;
+            let up = gate_up.narrow(2, ffn, ffn)?;
+            (candle_nn::ops::silu(&gate)? * up)?
+        };
         Ok((x + block.down.forward(&act)?)?)
     }
 }
 
 pub(crate) fn rms_norm(x: &Tensor, w: &Tensor, eps: f64, differentiable: bool) -> Result<Tensor> {
     Ok(if differentiable {
-        candle_nn::ops::rms_norm_slow(x, w, eps as f32)?
+        train_ops::rms_norm(x, w, eps as f32)?
     } else {
         candle_nn::ops::rms_norm(&x.contiguous()?, w, eps as f32)?
     })

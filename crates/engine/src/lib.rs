@@ -21,6 +21,7 @@ mod step;
 mod stop;
 pub mod testing;
 pub mod tokenizer;
+pub mod train_ops;
 
 pub use adapter::{Adapter, AdapterBank, AdapterInit, AdapterManifest, DEFAULT_BOTTLENECK};
 pub use backbone::{Backbone, BlockHook};

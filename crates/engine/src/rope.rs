@@ -63,7 +63,7 @@ impl Rope {
         let sin = self.sin.narrow(0, offset, seq)?;
         let x = x.contiguous()?;
         Ok(if differentiable {
-            candle_nn::rotary_emb::rope_i_slow(&x, &cos, &sin)?
+            crate::train_ops::rope_i(&x, &cos, &sin)?
         } else {
             candle_nn::rotary_emb::rope_i(&x, &cos, &sin)?
         })

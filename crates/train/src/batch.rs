@@ -75,7 +75,10 @@ impl Batch {
     /// Mean cross-entropy over the reply tokens (a scalar tensor, differentiable through `hook`).
     pub fn loss(&self, backbone: &Backbone, hook: Option<&dyn BlockHook>) -> Result<Tensor> {
         let logits = backbone.forward_train_at(&self.inputs, &self.positions, hook)?;
-        Ok(candle_nn::loss::cross_entropy(&logits, &self.labels)?)
+        Ok(adapterbot_engine::train_ops::cross_entropy(
+            &logits,
+            &self.labels,
+        )?)
     }
 }
 

@@ -316,7 +316,7 @@ impl BlockHook for Adapter {
         }
         let l = &self.layers[layer];
         let normed = if differentiable {
-            candle_nn::ops::layer_norm_slow(h, &l.norm_weight, &l.norm_bias, LN_EPS)?
+            crate::train_ops::layer_norm(h, &l.norm_weight, &l.norm_bias, LN_EPS)?
         } else {
             candle_nn::ops::layer_norm(&h.contiguous()?, &l.norm_weight, &l.norm_bias, LN_EPS)?
         };
