@@ -54,7 +54,7 @@ fn main() -> adapterbot_engine::Result<()> {
         61,
         &x,
         &|x| Ok(candle_nn::ops::rms_norm_slow(x, &w, 1e-5)?),
-        &|x| Ok(train_ops::rms_norm(x, &w, 1e-5)?),
+        &|x| train_ops::rms_norm(x, &w, 1e-5),
     )?;
     let bias = Tensor::zeros(hidden, DType::F32, &dev)?;
     report(
@@ -62,7 +62,7 @@ fn main() -> adapterbot_engine::Result<()> {
         30,
         &x,
         &|x| Ok(candle_nn::ops::layer_norm_slow(x, &w, &bias, 1e-5)?),
-        &|x| Ok(train_ops::layer_norm(x, &w, &bias, 1e-5)?),
+        &|x| train_ops::layer_norm(x, &w, &bias, 1e-5),
     )?;
     let angles = Tensor::randn(0f32, 1.0, (s, hd / 2), &dev)?;
     let (cos, sin) = (angles.cos()?, angles.sin()?);
@@ -72,7 +72,7 @@ fn main() -> adapterbot_engine::Result<()> {
         30,
         &q,
         &|x| Ok(candle_nn::rotary_emb::rope_i_slow(x, &cos, &sin)?),
-        &|x| Ok(train_ops::rope_i(x, &cos, &sin)?),
+        &|x| train_ops::rope_i(x, &cos, &sin),
     )?;
     let n_rep = heads / kv;
     let scores = Var::randn(0f32, 1.0, (b, kv, n_rep * s, s), &dev)?;
@@ -90,7 +90,7 @@ fn main() -> adapterbot_engine::Result<()> {
                 D::Minus1,
             )?)
         },
-        &|x| Ok(train_ops::causal_softmax(x, 0.125, s, 0)?),
+        &|x| train_ops::causal_softmax(x, 0.125, s, 0),
     )?;
     let gate_up = Var::randn(0f32, 1.0, (b, s, 2 * ffn), &dev)?;
     report(
@@ -98,7 +98,7 @@ fn main() -> adapterbot_engine::Result<()> {
         30,
         &gate_up,
         &|x| Ok((candle_nn::ops::silu(&x.narrow(2, 0, ffn)?)? * x.narrow(2, ffn, ffn)?)?),
-        &|x| Ok(train_ops::swiglu(x, ffn)?),
+        &|x| train_ops::swiglu(x, ffn),
     )?;
     let logits = Var::randn(0f32, 1.0, (b * s / 2, 49_152), &dev)?;
     let labels = Tensor::zeros(b * s / 2, DType::U32, &dev)?;
@@ -107,7 +107,7 @@ fn main() -> adapterbot_engine::Result<()> {
         1,
         &logits,
         &|x| Ok(candle_nn::loss::cross_entropy(x, &labels)?),
-        &|x| Ok(train_ops::cross_entropy(x, &labels)?),
+        &|x| train_ops::cross_entropy(x, &labels),
     )?;
     Ok(())
 }
