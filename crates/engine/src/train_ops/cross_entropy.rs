@@ -1,9 +1,9 @@
 //! Per-row negative log-likelihood of the label under `softmax(logits)`.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::f32_slice;
+use super::{backward, f32_slice};
 use crate::error::Result;
 
 pub(super) struct NllRows {
@@ -47,45 +47,22 @@ impl CustomOp1 for NllRows {
         Ok((CpuStorage::F32(out), Shape::from(self.labels.len())))
     }
 
+    /// `dx = g · (softmax(x) − onehot(label))` per row.
     fn bwd(&self, x: &Tensor, _y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        let op = NllGrad {
-            labels: self.labels.clone(),
-            vocab: self.vocab,
-        };
-        Ok(Some(x.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
-    }
-}
-
-/// `dx = g · (softmax(x) − onehot(label))` per row.
-struct NllGrad {
-    labels: Vec<u32>,
-    vocab: usize,
-}
-
-impl CustomOp2 for NllGrad {
-    fn name(&self) -> &'static str {
-        "train-nll-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        gs: &CpuStorage,
-        gl: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (x, g) = (f32_slice(xs, xl)?, f32_slice(gs, gl)?);
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(self.vocab)
-            .zip(x.par_chunks(self.vocab))
-            .zip(g.par_iter().zip(self.labels.par_iter()))
-            .for_each(|((dx, x), (&g, &label))| {
-                let lse = log_sum_exp(x);
-                for (d, x) in dx.iter_mut().zip(x) {
-                    *d = g * (x - lse).exp();
-                }
-                dx[label as usize] -= g;
-            });
-        Ok((CpuStorage::F32(out), xl.shape().clone()))
+        let dx = backward("train-nll-grad", x, grad, x.shape().clone(), |x, g| {
+            let mut out = vec![0f32; x.len()];
+            out.par_chunks_mut(self.vocab)
+                .zip(x.par_chunks(self.vocab))
+                .zip(g.par_iter().zip(self.labels.par_iter()))
+                .for_each(|((dx, x), (&g, &label))| {
+                    let lse = log_sum_exp(x);
+                    for (d, x) in dx.iter_mut().zip(x) {
+                        *d = g * (x - lse).exp();
+                    }
+                    dx[label as usize] -= g;
+                });
+            out
+        })?;
+        Ok(Some(dx))
     }
 }

@@ -15,7 +15,7 @@ mod rope;
 mod softmax;
 mod swiglu;
 
-use candle_core::{CpuStorage, Layout, Tensor};
+use candle_core::{CpuStorage, CustomOp2, Layout, Shape, Tensor};
 
 use crate::error::Result;
 
@@ -102,4 +102,47 @@ fn f32_slice<'a>(storage: &'a CpuStorage, layout: &Layout) -> candle_core::Resul
 /// The host values of a small f32 tensor (weights, tables) for a custom op to hold.
 fn host_vec(t: &Tensor) -> Result<Vec<f32>> {
     Ok(t.flatten_all()?.to_vec1::<f32>()?)
+}
+
+/// Runs a backward pass as one CPU op: `f(saved, grad)` → the input's gradient, of `shape`.
+/// `saved` is what the forward op keeps for it (its input or its output).
+fn backward(
+    name: &'static str,
+    saved: &Tensor,
+    grad: &Tensor,
+    shape: Shape,
+    f: impl Fn(&[f32], &[f32]) -> Vec<f32>,
+) -> candle_core::Result<Tensor> {
+    saved.apply_op2_no_bwd(&grad.contiguous()?, &Backward { name, shape, f })
+}
+
+struct Backward<F> {
+    name: &'static str,
+    shape: Shape,
+    f: F,
+}
+
+impl<F: Fn(&[f32], &[f32]) -> Vec<f32>> CustomOp2 for Backward<F> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn cpu_fwd(
+        &self,
+        ss: &CpuStorage,
+        sl: &Layout,
+        gs: &CpuStorage,
+        gl: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let out = (self.f)(f32_slice(ss, sl)?, f32_slice(gs, gl)?);
+        if out.len() != self.shape.elem_count() {
+            candle_core::bail!(
+                "{}: {} values for shape {:?}",
+                self.name,
+                out.len(),
+                self.shape
+            );
+        }
+        Ok((CpuStorage::F32(out), self.shape.clone()))
+    }
 }

@@ -1,9 +1,9 @@
 //! RMSNorm with a frozen weight: `y = x · r · w`, `r = 1 / sqrt(mean(x²) + eps)`.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor};
 use rayon::prelude::*;
 
-use super::{f32_slice, host_vec};
+use super::{backward, f32_slice, host_vec};
 use crate::error::Result;
 
 pub(super) struct RmsNorm {
@@ -45,48 +45,28 @@ impl CustomOp1 for RmsNorm {
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
 
+    /// `dx = r · w · g − x · r³ / n · Σ (g · w · x)` per row.
     fn bwd(&self, x: &Tensor, _y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        let op = RmsNormGrad {
-            norm: RmsNorm {
-                w: self.w.clone(),
-                eps: self.eps,
-            },
-        };
-        Ok(Some(x.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
-    }
-}
-
-/// `dx = r · w · g − x · r³ / n · Σ (g · w · x)` per row.
-struct RmsNormGrad {
-    norm: RmsNorm,
-}
-
-impl CustomOp2 for RmsNormGrad {
-    fn name(&self) -> &'static str {
-        "train-rms-norm-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        gs: &CpuStorage,
-        gl: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (x, g) = (f32_slice(xs, xl)?, f32_slice(gs, gl)?);
-        let w = &self.norm.w;
-        let n = w.len();
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(n)
-            .zip(x.par_chunks(n).zip(g.par_chunks(n)))
-            .for_each(|(dx, (x, g))| {
-                let r = self.norm.inv_rms(x);
-                let dot: f32 = x.iter().zip(g).zip(w).map(|((x, g), w)| x * g * w).sum();
-                let c = r * r * r * dot / n as f32;
-                for (i, d) in dx.iter_mut().enumerate() {
-                    *d = r * w[i] * g[i] - x[i] * c;
-                }
-            });
-        Ok((CpuStorage::F32(out), xl.shape().clone()))
+        let n = self.w.len();
+        let dx = backward("train-rms-norm-grad", x, grad, x.shape().clone(), |x, g| {
+            let mut out = vec![0f32; x.len()];
+            out.par_chunks_mut(n)
+                .zip(x.par_chunks(n).zip(g.par_chunks(n)))
+                .for_each(|(dx, (x, g))| {
+                    let r = self.inv_rms(x);
+                    let dot: f32 = x
+                        .iter()
+                        .zip(g)
+                        .zip(&self.w)
+                        .map(|((x, g), w)| x * g * w)
+                        .sum();
+                    let c = r * r * r * dot / n as f32;
+                    for (i, d) in dx.iter_mut().enumerate() {
+                        *d = r * self.w[i] * g[i] - x[i] * c;
+                    }
+                });
+            out
+        })?;
+        Ok(Some(dx))
     }
 }

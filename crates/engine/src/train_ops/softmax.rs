@@ -1,9 +1,9 @@
 //! Causal softmax of scaled attention scores in the stacked grouped-query layout.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor, D};
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor, D};
 use rayon::prelude::*;
 
-use super::f32_slice;
+use super::{backward, f32_slice};
 use crate::error::Result;
 
 pub(super) struct CausalSoftmax {
@@ -64,43 +64,21 @@ impl CustomOp1 for CausalSoftmax {
         Ok((CpuStorage::F32(out), l.shape().clone()))
     }
 
+    /// `dx = scale · y · (g − Σ g · y)` per row (masked keys have `y = 0`, so no gradient).
     fn bwd(&self, _x: &Tensor, y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        let op = SoftmaxGrad {
-            scale: self.scale,
-            keys: self.keys,
-        };
-        Ok(Some(y.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
-    }
-}
-
-/// `dx = scale · y · (g − Σ g · y)` per row (masked keys have `y = 0`, so no gradient).
-struct SoftmaxGrad {
-    scale: f32,
-    keys: usize,
-}
-
-impl CustomOp2 for SoftmaxGrad {
-    fn name(&self) -> &'static str {
-        "train-softmax-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        ys: &CpuStorage,
-        yl: &Layout,
-        gs: &CpuStorage,
-        gl: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (y, g) = (f32_slice(ys, yl)?, f32_slice(gs, gl)?);
-        let mut out = vec![0f32; y.len()];
-        out.par_chunks_mut(self.keys)
-            .zip(y.par_chunks(self.keys).zip(g.par_chunks(self.keys)))
-            .for_each(|(dx, (y, g))| {
-                let dot: f32 = y.iter().zip(g).map(|(y, g)| y * g).sum();
-                for ((d, y), g) in dx.iter_mut().zip(y).zip(g) {
-                    *d = self.scale * y * (g - dot);
-                }
-            });
-        Ok((CpuStorage::F32(out), yl.shape().clone()))
+        let keys = self.keys;
+        let dx = backward("train-softmax-grad", y, grad, y.shape().clone(), |y, g| {
+            let mut out = vec![0f32; y.len()];
+            out.par_chunks_mut(keys)
+                .zip(y.par_chunks(keys).zip(g.par_chunks(keys)))
+                .for_each(|(dx, (y, g))| {
+                    let dot: f32 = y.iter().zip(g).map(|(y, g)| y * g).sum();
+                    for ((d, y), g) in dx.iter_mut().zip(y).zip(g) {
+                        *d = self.scale * y * (g - dot);
+                    }
+                });
+            out
+        })?;
+        Ok(Some(dx))
     }
 }

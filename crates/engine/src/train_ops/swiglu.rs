@@ -1,9 +1,9 @@
 //! The feed-forward gate: `silu(gate) · up` from the fused gate-and-up projection.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, Tensor, D};
+use candle_core::{CpuStorage, CustomOp1, Layout, Shape, Tensor, D};
 use rayon::prelude::*;
 
-use super::f32_slice;
+use super::{backward, f32_slice};
 use crate::error::Result;
 
 pub(super) struct SwiGlu {
@@ -49,44 +49,24 @@ impl CustomOp1 for SwiGlu {
         Ok((CpuStorage::F32(out), Shape::from(dims)))
     }
 
+    /// `d gate = g · up · silu'(gate)`, `d up = g · silu(gate)`, side by side like the input.
     fn bwd(&self, x: &Tensor, _y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
-        let op = SwiGluGrad { ffn: self.ffn };
-        Ok(Some(x.apply_op2_no_bwd(&grad.contiguous()?, &op)?))
-    }
-}
-
-/// `d gate = g · up · silu'(gate)`, `d up = g · silu(gate)`, side by side like the input.
-struct SwiGluGrad {
-    ffn: usize,
-}
-
-impl CustomOp2 for SwiGluGrad {
-    fn name(&self) -> &'static str {
-        "train-swiglu-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        xs: &CpuStorage,
-        xl: &Layout,
-        gs: &CpuStorage,
-        gl: &Layout,
-    ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (x, g) = (f32_slice(xs, xl)?, f32_slice(gs, gl)?);
         let f = self.ffn;
-        let mut out = vec![0f32; x.len()];
-        out.par_chunks_mut(2 * f)
-            .zip(x.par_chunks(2 * f).zip(g.par_chunks(f)))
-            .for_each(|(dx, (x, g))| {
-                let (gate, up) = x.split_at(f);
-                let (d_gate, d_up) = dx.split_at_mut(f);
-                for k in 0..f {
-                    let s = sigmoid(gate[k]);
-                    let silu = gate[k] * s;
-                    d_gate[k] = g[k] * up[k] * s * (1.0 + gate[k] * (1.0 - s));
-                    d_up[k] = g[k] * silu;
-                }
-            });
-        Ok((CpuStorage::F32(out), xl.shape().clone()))
+        let dx = backward("train-swiglu-grad", x, grad, x.shape().clone(), |x, g| {
+            let mut out = vec![0f32; x.len()];
+            out.par_chunks_mut(2 * f)
+                .zip(x.par_chunks(2 * f).zip(g.par_chunks(f)))
+                .for_each(|(dx, (x, g))| {
+                    let (gate, up) = x.split_at(f);
+                    let (d_gate, d_up) = dx.split_at_mut(f);
+                    for k in 0..f {
+                        let s = sigmoid(gate[k]);
+                        d_gate[k] = g[k] * up[k] * s * (1.0 + gate[k] * (1.0 - s));
+                        d_up[k] = g[k] * gate[k] * s;
+                    }
+                });
+            out
+        })?;
+        Ok(Some(dx))
     }
 }
