@@ -190,12 +190,17 @@ impl Backbone {
     ) -> Result<Tensor> {
         let (_, seq) = ids.dims2()?;
         let mut h = self.embed.forward(ids)?;
-        let mask = causal_mask(
-            seq,
-            offset,
-            self.cfg.num_heads / self.cfg.num_kv_heads,
-            &self.device,
-        )?;
+        // The training path's softmax is causal by index (`train_ops::causal_softmax`): no mask.
+        let mask = if differentiable {
+            None
+        } else {
+            causal_mask(
+                seq,
+                offset,
+                self.cfg.num_heads / self.cfg.num_kv_heads,
+                &self.device,
+            )?
+        };
         for (layer, block) in self.blocks.iter().enumerate() {
             let cache = cache.as_deref_mut();
             h = self.block_forward(
