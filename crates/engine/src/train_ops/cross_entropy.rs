@@ -47,15 +47,17 @@ impl CustomOp1 for NllRows {
         Ok((CpuStorage::F32(out), Shape::from(self.labels.len())))
     }
 
-    /// `dx = g · (softmax(x) − onehot(label))` per row.
-    fn bwd(&self, x: &Tensor, _y: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+    /// `dx = g · (softmax(x) − onehot(label))` per row. The forward's result gives each row's
+    /// log-sum-exp back (`nll + x[label]`), so it is not summed over the vocabulary again.
+    fn bwd(&self, x: &Tensor, nll: &Tensor, grad: &Tensor) -> candle_core::Result<Option<Tensor>> {
+        let nll = nll.to_vec1::<f32>()?;
         let dx = backward("train-nll-grad", x, grad, x.shape().clone(), |x, g| {
             let mut out = vec![0f32; x.len()];
             out.par_chunks_mut(self.vocab)
                 .zip(x.par_chunks(self.vocab))
-                .zip(g.par_iter().zip(self.labels.par_iter()))
-                .for_each(|((dx, x), (&g, &label))| {
-                    let lse = log_sum_exp(x);
+                .zip(g.par_iter().zip(self.labels.par_iter().zip(&nll)))
+                .for_each(|((dx, x), (&g, (&label, &nll)))| {
+                    let lse = nll + x[label as usize];
                     for (d, x) in dx.iter_mut().zip(x) {
                         *d = g * (x - lse).exp();
                     }
