@@ -53,7 +53,17 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    set_threads(cli.threads);
+    // Adapter training (its micro-batches) and adapter evaluation (its batches and reply
+    // streams) run whole passes side by side, one per thread.
+    let side_by_side = matches!(
+        cli.command,
+        Command::Train(commands::TrainCommand::Adapter(_))
+            | Command::Skill(_)
+            | Command::Eval(commands::eval::Args {
+                target: commands::eval::Target::Adapters(_)
+            })
+    );
+    set_threads(cli.threads, side_by_side);
     // The server logs its requests; the other commands only say when something is wrong, and
     // every command says which device the model runs on.
     let default_filter = match cli.command {
@@ -81,12 +91,19 @@ fn main() -> anyhow::Result<()> {
 
 /// candle sizes its thread pools from these variables when it first uses them, so this must run
 /// before any model work (it does: first thing in `main`, while the process has one thread).
-fn set_threads(n: usize) {
-    if n == 0 {
-        return;
+/// `RAYON_NUM_THREADS` sizes rayon's pool, which also splits the f32 matmuls;
+/// `CANDLE_NUM_THREADS` sizes candle's pool for element-wise ops and quantized matmuls, which
+/// lets one caller in at a time and spin-waits. Where whole passes run side by side on rayon's
+/// threads (`side_by_side`), each doing its own element-wise ops, that pool is left out (one
+/// thread: every op runs on its caller's thread); sharing it made two training threads barely
+/// faster than one.
+fn set_threads(n: usize, side_by_side: bool) {
+    if n != 0 {
+        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     }
-    for var in ["RAYON_NUM_THREADS", "CANDLE_NUM_THREADS"] {
-        std::env::set_var(var, n.to_string());
+    let candle = if side_by_side { 1 } else { n };
+    if candle != 0 {
+        std::env::set_var("CANDLE_NUM_THREADS", candle.to_string());
     }
 }
 

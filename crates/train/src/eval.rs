@@ -12,6 +12,7 @@ use adapterbot_engine::{
 };
 use adapterbot_skills::manager::SentenceEncoder;
 use adapterbot_skills::Skill;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::batch::reply_nll;
@@ -185,7 +186,7 @@ pub fn perplexity_matrix(
         let mut tokens = 0;
         for (name, adapter) in &columns {
             progress(set.skill.id(), name);
-            let hook = adapter.map(|a| a as &dyn BlockHook);
+            let hook = adapter.map(|a| a as &(dyn BlockHook + Sync));
             let (nll, n) = reply_nll(engine.backbone(), hook, &set.examples, batch_tokens)?;
             row.push((nll / n.max(1) as f64).exp());
             tokens = n;
@@ -275,7 +276,10 @@ pub fn greedy_replies(
             }
         }
         progress(set.skill.id(), jobs.len());
-        for ((c, i), reply) in cells.into_iter().zip(engine.generate_many(jobs, width)) {
+        for ((c, i), reply) in cells
+            .into_iter()
+            .zip(generate_side_by_side(engine, jobs, width))
+        {
             replies[c][i] = Some(Reply::from(reply?));
         }
         out.push(SetReplies {
@@ -284,6 +288,32 @@ pub fn greedy_replies(
         });
     }
     Ok(out)
+}
+
+/// [`Engine::generate_many`] on one stream of jobs per rayon thread (job `i` in stream
+/// `i % threads`, so long and short prompts spread evenly), the streams side by side; the replies
+/// come back in the jobs' order. With candle's element-wise pool left out (one thread), each
+/// stream's passes run whole on its own thread instead of every thread waiting for the others at
+/// every op. A greedy reply does not depend on its batch, so the replies are the ones one stream
+/// gives.
+fn generate_side_by_side(
+    engine: &Engine,
+    jobs: Vec<ReplyJob<'_>>,
+    width: usize,
+) -> Vec<adapterbot_engine::Result<FinishedReply>> {
+    let threads = rayon::current_num_threads().clamp(1, jobs.len().max(1));
+    let mut streams: Vec<Vec<ReplyJob<'_>>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, job) in jobs.into_iter().enumerate() {
+        streams[i % threads].push(job);
+    }
+    let mut done: Vec<std::vec::IntoIter<_>> = streams
+        .into_par_iter()
+        .map(|stream| engine.generate_many(stream, width).into_iter())
+        .collect();
+    let total: usize = done.iter().map(|d| d.len()).sum();
+    (0..total)
+        .map(|i| done[i % threads].next().expect("one reply per job"))
+        .collect()
 }
 
 /// Behaviour metrics: `metrics[data][column]`, columns as in [`columns`].
@@ -435,4 +465,63 @@ pub fn greedy_reply(
         .pop()
         .expect("one job, one reply")?;
     Ok(Reply::from(reply))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use adapterbot_engine::testing::write_tiny_gguf;
+    use adapterbot_engine::{AdapterInit, LlamaConfig, LoadOptions};
+
+    #[test]
+    fn streams_side_by_side_give_one_streams_replies_in_job_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let gguf = dir.path().join("tiny.gguf");
+        write_tiny_gguf(&gguf, &LlamaConfig::tiny_for_tests(), 5).unwrap();
+        let engine = Engine::load(&gguf, &LoadOptions::default()).unwrap();
+        let b = engine.backbone();
+        let adapter = Adapter::new(
+            "a",
+            b.config(),
+            8,
+            AdapterInit::Random { seed: 4, std: 0.2 },
+            b.device(),
+        )
+        .unwrap();
+        // Prompts of different lengths, with and without the adapter, and one that cannot start.
+        let mut jobs: Vec<ReplyJob<'_>> = (0..7u32)
+            .map(|i| ReplyJob {
+                prompt: (0..3 + 5 * i).map(|j| 1 + (i * 31 + j * 7) % 200).collect(),
+                params: SamplingParams::greedy(6 + i as usize),
+                adapter: (i % 2 == 1).then_some(&adapter),
+            })
+            .collect();
+        jobs.insert(
+            3,
+            ReplyJob {
+                prompt: Vec::new(),
+                params: SamplingParams::greedy(4),
+                adapter: None,
+            },
+        );
+        let one = engine.generate_many(jobs.clone(), 2);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(3)
+            .build()
+            .unwrap();
+        let side = pool.install(|| generate_side_by_side(&engine, jobs, 2));
+        assert_eq!(one.len(), side.len());
+        let texts: Vec<String> = one.iter().flatten().map(|r| r.text.clone()).collect();
+        assert!(
+            texts.iter().collect::<std::collections::HashSet<_>>().len() > 3,
+            "{texts:?}"
+        );
+        for (i, (a, b)) in one.into_iter().zip(side).enumerate() {
+            match (a, b) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "job {i}"),
+                (Err(_), Err(_)) => assert_eq!(i, 3, "only the empty prompt fails"),
+                (a, b) => panic!("job {i}: {a:?} against {b:?}"),
+            }
+        }
+    }
 }

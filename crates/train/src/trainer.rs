@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::batch::{group_batches, reply_nll, Batch};
+use crate::batch::{group_batches, loss_and_gradients, reply_nll, Gradients};
 use crate::checkpoint::{Checkpoint, LoopState};
 use crate::encode::Example;
 use crate::error::{Result, TrainError};
@@ -211,11 +211,13 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
         }
         let t0 = Instant::now();
         let refs: Vec<&Example> = batches.1[state.batch].iter().map(|&i| &train[i]).collect();
-        let batch = Batch::new(&refs, backbone.device())?;
         let lr = schedule.at(state.step);
-        let loss_t = batch.loss(backbone, Some(&trainable))?;
-        let loss = loss_t.to_scalar::<f32>()? as f64;
-        let mut grads = opt.gradients(&loss_t.backward()?);
+        let Gradients {
+            loss,
+            mut grads,
+            tokens,
+            targets,
+        } = loss_and_gradients(backbone, &trainable, &vars, &refs)?;
         if let Some(i) = grads.iter().position(Option::is_none) {
             return Err(TrainError::Config(format!(
                 "adapter tensor {i} received no gradient: load the backbone with f32 weights (--weights f32)"
@@ -231,10 +233,10 @@ pub fn train(run: TrainRun<'_>, observer: &mut dyn Observer) -> Result<TrainingS
             state.epoch += 1;
             state.batch = 0;
         }
-        state.tokens += batch.tokens;
-        state.target_tokens += batch.targets;
-        state.interval_loss_sum += loss * batch.targets as f64;
-        state.interval_targets += batch.targets;
+        state.tokens += tokens;
+        state.target_tokens += targets;
+        state.interval_loss_sum += loss * targets as f64;
+        state.interval_targets += targets;
         observer.step(&StepReport {
             step: state.step,
             total_steps,
@@ -392,7 +394,7 @@ fn mean_nll(
     examples: &[Example],
     batch_tokens: usize,
 ) -> Result<f64> {
-    let hook = adapter.map(|a| a as &dyn adapterbot_engine::BlockHook);
+    let hook = adapter.map(|a| a as &(dyn adapterbot_engine::BlockHook + Sync));
     let (sum, n) = reply_nll(engine.backbone(), hook, examples, batch_tokens)?;
     Ok(sum / n.max(1) as f64)
 }

@@ -6,14 +6,17 @@ use common::{row, sha};
 use std::path::{Path, PathBuf};
 
 use adapterbot_engine::testing::write_tiny_gguf;
-use adapterbot_engine::{Engine, LlamaConfig, LoadOptions, Tensor, WeightMode};
+use adapterbot_engine::{
+    Adapter, AdapterInit, Engine, LlamaConfig, LoadOptions, Tensor, WeightMode,
+};
 use adapterbot_skills::{SkillRegistry, SkillSettings};
 use adapterbot_train::add_skill::{add_skill, inspect, AddPlan, SKILL_DATA_DIR};
+use adapterbot_train::batch::{loss_and_gradients, Batch};
 use adapterbot_train::eval::greedy;
 use adapterbot_train::trainer::{StepReport, CHECKPOINT_FILE, LOSS_CURVE_FILE};
 use adapterbot_train::{
-    load_skill_data, train, write_dialogues, DialogueRow, Encoder, Observer, Quiet, SkillData,
-    TrainConfig, TrainError, TrainRun, TrainingSummary,
+    load_skill_data, train, write_dialogues, DialogueRow, Encoder, Example, Observer, Quiet,
+    SkillData, TrainConfig, TrainError, TrainRun, TrainingSummary,
 };
 
 struct Tiny {
@@ -282,6 +285,47 @@ fn the_reply_positions_head_matches_the_full_forward() {
     let want = flat.index_select(&pos, 0).unwrap();
     let d = adapterbot_engine::testing::max_abs_diff(&at, &want).unwrap();
     assert!(d < 1e-5, "{d}");
+}
+
+#[test]
+fn micro_batched_gradients_equal_the_whole_batch_gradients() {
+    let t = tiny(WeightMode::F32);
+    let b = t.engine.backbone();
+    let adapter = Adapter::new(
+        "x",
+        b.config(),
+        8,
+        AdapterInit::Random { seed: 3, std: 0.1 },
+        b.device(),
+    )
+    .unwrap();
+    let (trainable, vars) = adapter.to_trainable().unwrap();
+    // Uneven lengths and reply shares, so padding and each part's weight both matter.
+    let examples: Vec<Example> = [(9, 4), (6, 2), (12, 10), (5, 3), (8, 1)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(len, prompt_len))| Example {
+            ids: (0..len as u32)
+                .map(|j| 1 + (i as u32 * 37 + j * 11) % 250)
+                .collect(),
+            prompt_len,
+        })
+        .collect();
+    let refs: Vec<&Example> = examples.iter().collect();
+    let split = loss_and_gradients(b, &trainable, &vars, &refs).unwrap();
+
+    let whole = Batch::new(&refs, b.device()).unwrap();
+    let loss = whole.loss(b, Some(&trainable)).unwrap();
+    let store = loss.backward().unwrap();
+    let want = loss.to_scalar::<f32>().unwrap() as f64;
+    assert!((split.loss - want).abs() < 1e-5, "{} vs {want}", split.loss);
+    assert_eq!((split.tokens, split.targets), (whole.tokens, whole.targets));
+    assert_eq!(split.grads.len(), vars.len());
+    for (v, g) in vars.iter().zip(&split.grads) {
+        let g = g.as_ref().expect("every adapter tensor gets a gradient");
+        let d = adapterbot_engine::testing::max_abs_diff(g, store.get(v).unwrap()).unwrap();
+        assert!(d < 1e-5, "gradient differs by {d}");
+    }
 }
 
 /// Greedy replies of every skill in `skills_dir` to fixed prompts.
