@@ -8,6 +8,7 @@ import chatterbot
 import checks
 import dialogues
 import mining
+import register
 import written
 from common import SPLITS, write_splits
 from split import decontaminate
@@ -15,6 +16,8 @@ from split import decontaminate
 MIN_TRAIN = 1500
 # Mined chitchat is plentiful: keep the corpus the size of the others.
 CHITCHAT_CAP = {"train": 1900, "valid": 250, "test": 250}
+# Empathetic training rows whose user turns are retyped casually (register.py).
+CASUAL_SHARE = 0.35
 
 
 def vader(sources):
@@ -49,6 +52,8 @@ def build(sources, out_dir, store, only=None):
     # Order matters: each exchange goes to the first skill that claims it, so every skill is
     # mined even when only some are written.
     empathetic = merge(miner.empathetic(), written.empathetic())
+    empathetic["train"] = register.casual_rows(empathetic["train"], random.Random("casual"),
+                                               CASUAL_SHARE)
     persona = miner.persona(random.Random("persona-2"))
     chit = miner.chitchat(random.Random("chitchat-2"))
     rng = random.Random("chitchat-order")
