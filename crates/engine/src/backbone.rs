@@ -17,6 +17,8 @@ pub trait BlockHook {
 
 #[derive(Debug, Clone)]
 pub enum Embedding {
+    /// Rows read from the packed output head it is tied to (one copy for both).
+    Packed(std::sync::Arc<crate::packed::PackedMatrix>),
     Quantized(std::sync::Arc<candle_core::quantized::QTensor>),
     /// `[vocab, hidden]` f32.
     Dense(Tensor),
@@ -25,6 +27,23 @@ pub enum Embedding {
 impl Embedding {
     pub(crate) fn forward(&self, ids: &Tensor) -> Result<Tensor> {
         Ok(match self {
+            Self::Packed(p) => {
+                let ids_flat = ids.flatten_all()?.to_vec1::<u32>()?;
+                let mut data = vec![0f32; ids_flat.len() * p.cols()];
+                for (row, &id) in data.chunks_exact_mut(p.cols()).zip(&ids_flat) {
+                    let id = id as usize;
+                    if id >= p.rows() {
+                        return Err(candle_core::Error::Msg(format!(
+                            "token id {id} is outside the vocabulary"
+                        ))
+                        .into());
+                    }
+                    p.dequantize_row(id, row);
+                }
+                let mut dims = ids.dims().to_vec();
+                dims.push(p.cols());
+                Tensor::from_vec(data, dims, ids.device())?
+            }
             Self::Quantized(q) => q.embedding(ids)?,
             Self::Dense(w) => {
                 let mut dims = ids.dims().to_vec();

@@ -10,9 +10,12 @@ use candle_core::quantized::{QMatMul, QTensor};
 use candle_core::{CpuStorage, CustomOp1, Layout, Module, Shape, Storage, Tensor};
 
 use crate::error::Result;
+use crate::packed::PackedMatrix;
 
 #[derive(Debug, Clone)]
 pub enum FrozenLinear {
+    /// The file's quantized values in this engine's own CPU layout (see [`crate::packed`]).
+    Packed(Arc<PackedMatrix>),
     /// `pad` zero columns were appended to the weights; the input gets as many zeros.
     Quantized { matmul: QMatMul, pad: usize },
     /// `[out, in]` f32 weights.
@@ -37,6 +40,7 @@ impl FrozenLinear {
 
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         Ok(match self {
+            Self::Packed(w) => x.contiguous()?.apply_op1_no_bwd(&PackedMatmul(w.clone()))?,
             Self::Quantized { matmul, pad: 0 } => matmul.forward(x)?,
             Self::Quantized { matmul, pad } => {
                 matmul.forward(&x.pad_with_zeros(candle_core::D::Minus1, 0, *pad)?)?
@@ -50,6 +54,7 @@ impl FrozenLinear {
     /// `[out, in]` f32 weights (dequantized when needed), for tests and conversions.
     pub fn dense_weight(&self) -> Result<Tensor> {
         let (w, pad) = match self {
+            Self::Packed(p) => (dense_rows(p)?, 0),
             Self::Quantized {
                 matmul: QMatMul::QTensor(q),
                 pad,
@@ -62,6 +67,48 @@ impl FrozenLinear {
         };
         let cols = w.dim(1)?;
         Ok(w.narrow(1, 0, cols - pad)?)
+    }
+}
+
+/// Every row of `p` in f32, `[rows, cols]`.
+fn dense_rows(p: &PackedMatrix) -> Result<Tensor> {
+    let mut data = vec![0f32; p.rows() * p.cols()];
+    for (r, row) in data.chunks_exact_mut(p.cols()).enumerate() {
+        p.dequantize_row(r, row);
+    }
+    Ok(Tensor::from_vec(
+        data,
+        (p.rows(), p.cols()),
+        &candle_core::Device::Cpu,
+    )?)
+}
+
+/// `x · Wᵀ` through the packed kernels (inference only: no backward pass).
+struct PackedMatmul(Arc<PackedMatrix>);
+
+impl CustomOp1 for PackedMatmul {
+    fn name(&self) -> &'static str {
+        "packed-matmul"
+    }
+
+    fn cpu_fwd(
+        &self,
+        storage: &CpuStorage,
+        layout: &Layout,
+    ) -> candle_core::Result<(CpuStorage, Shape)> {
+        let Some((start, end)) = layout.contiguous_offsets() else {
+            candle_core::bail!("packed-matmul expects a contiguous input")
+        };
+        let x = &storage.as_slice::<f32>()?[start..end];
+        let w = &self.0;
+        let mut dims = layout.shape().dims().to_vec();
+        if dims.last() != Some(&w.cols()) {
+            candle_core::bail!("packed-matmul: input {dims:?} against {} columns", w.cols());
+        }
+        let mut out = vec![0f32; x.len() / w.cols() * w.rows()];
+        w.matmul(x, &mut out);
+        *dims.last_mut().expect("checked above") = w.rows();
+        Ok((CpuStorage::F32(out), Shape::from(dims)))
     }
 }
 

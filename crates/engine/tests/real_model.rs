@@ -24,8 +24,10 @@ fn fixtures() -> PathBuf {
 fn engine(mode: WeightMode) -> &'static Engine {
     static Q8: OnceLock<Engine> = OnceLock::new();
     static F32: OnceLock<Engine> = OnceLock::new();
+    static PACKED: OnceLock<Engine> = OnceLock::new();
     let cell = match mode {
         WeightMode::F32 => &F32,
+        WeightMode::Packed => &PACKED,
         _ => &Q8,
     };
     cell.get_or_init(|| {
@@ -214,6 +216,73 @@ fn q8_0_logits_agree_with_numpy_and_llama_cpp() {
             a.top10_overlap
         );
     }
+}
+
+/// Packed path: the file's own 4-bit values (and the head's 8-bit ones) with inputs quantized to
+/// 8 bits per block of 32, as llama.cpp does. Measured: the top token equals the numpy
+/// reference's at 44 of the prompt's 45 positions; at the other (position 25) the two leading
+/// tokens are 0.11 apart and llama.cpp itself picks the same as we do (it differs from numpy at 2
+/// positions). So: at most one position may differ, and only by a near-tie; the last position's
+/// logits must be about as close as llama.cpp's own; the greedy reply must be llama.cpp's for
+/// its first 24 tokens.
+#[test]
+fn packed_logits_agree_with_numpy_at_every_position() {
+    let e = engine(WeightMode::Packed);
+    let r = logits_ref();
+    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
+    let all = e
+        .backbone()
+        .forward_train(&ids, None)
+        .unwrap()
+        .squeeze(0)
+        .unwrap();
+    let argmax: Vec<u32> = all.argmax(1).unwrap().to_vec1().unwrap();
+    let differing: Vec<usize> = (0..argmax.len())
+        .filter(|&i| argmax[i] != r.numpy_argmax_per_position[i])
+        .collect();
+    assert!(differing.len() <= 1, "top-1 differs at {differing:?}");
+    for &i in &differing {
+        let row: Vec<f32> = all.get(i).unwrap().to_vec1().unwrap();
+        let gap = row[argmax[i] as usize] - row[r.numpy_argmax_per_position[i] as usize];
+        assert!(
+            gap < 0.2,
+            "position {i}: numpy's top token is {gap} below ours"
+        );
+    }
+    let last: Vec<f32> = all.get(r.prompt_ids.len() - 1).unwrap().to_vec1().unwrap();
+    let a = compare(&last, &read_f32("logits_numpy_f32.bin"));
+    eprintln!(
+        "packed vs numpy: top-1 differs at {differing:?}; last position max |Δ| {} mean |Δ| {} top-10 overlap {}",
+        a.max_abs, a.mean_abs, a.top10_overlap
+    );
+    assert!(a.top1 && a.top10_overlap >= 8);
+    // Measured 0.82 and 0.144 (llama.cpp's own: 0.67 and 0.13; the Q8_0 path's: 2.07 and 0.36);
+    // the bounds leave ~20 % headroom.
+    assert!(
+        a.max_abs < 1.0 && a.mean_abs < 0.17,
+        "max {} mean {}",
+        a.max_abs,
+        a.mean_abs
+    );
+
+    let mut reply = String::new();
+    for ev in e
+        .generate(r.prompt_ids.clone(), SamplingParams::greedy(24), None)
+        .unwrap()
+    {
+        match ev.unwrap() {
+            Event::Text { text } => reply.push_str(&text),
+            Event::Done { usage, .. } => assert_eq!(usage.completion_tokens, 24),
+        }
+    }
+    assert!(
+        r.greedy_text.starts_with(&reply),
+        "packed greedy reply {reply:?} is not how llama.cpp's begins: {:?}",
+        r.greedy_text
+    );
 }
 
 #[test]

@@ -8,12 +8,13 @@ use candle_core::quantized::{gguf_file, QTensor};
 use candle_core::Device;
 
 use super::{
-    copy_to, ensure_exists, make_linear, onto_device, sha256_file, stack_rows, LoadOptions,
+    copy_to, ensure_exists, make_linear, onto_device, pack, sha256_file, stack_rows, LoadOptions,
     WeightMode,
 };
 use crate::backbone::{Backbone, Block, Embedding};
 use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
+use crate::linear::FrozenLinear;
 use crate::rope::Rope;
 
 /// The parsed header of a GGUF file: metadata and tensor index.
@@ -115,20 +116,29 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
     }
 
     let token_embd = file.tensor("token_embd.weight", &[cfg.vocab_size, hidden])?;
-    let lm_head_q = if file.has("output.weight") {
-        file.tensor("output.weight", &[cfg.vocab_size, hidden])?
+    let tied = !file.has("output.weight");
+    let (lm_head, embed) = if tied && opts.weights.resolve(dev) == WeightMode::Packed {
+        // Tied embeddings (SmolLM2) in the packed layout: the head's matrix is the lookup table.
+        let packed = std::sync::Arc::new(pack(token_embd)?);
+        (
+            FrozenLinear::Packed(packed.clone()),
+            Embedding::Packed(packed),
+        )
     } else {
-        // Tied embeddings (SmolLM2): the output head is the embedding matrix.
-        copy_to(&token_embd, &Device::Cpu)?
-    };
-    let lm_head = make_linear(lm_head_q, opts)?;
-    let embed = match (&lm_head, opts.weights) {
-        // Share the dense matrix with the tied head rather than holding it twice.
-        (crate::linear::FrozenLinear::Dense(w), WeightMode::F32) if !file.has("output.weight") => {
-            Embedding::Dense(w.clone())
-        }
-        (_, WeightMode::F32) => Embedding::Dense(token_embd.dequantize(dev)?),
-        _ => Embedding::Quantized(std::sync::Arc::new(onto_device(token_embd, dev)?)),
+        let lm_head_q = if tied {
+            // Tied embeddings: the output head is the embedding matrix.
+            copy_to(&token_embd, &Device::Cpu)?
+        } else {
+            file.tensor("output.weight", &[cfg.vocab_size, hidden])?
+        };
+        let lm_head = make_linear(lm_head_q, opts)?;
+        let embed = match (&lm_head, opts.weights) {
+            // Share the dense matrix with the tied head rather than holding it twice.
+            (FrozenLinear::Dense(w), WeightMode::F32) if tied => Embedding::Dense(w.clone()),
+            (_, WeightMode::F32) => Embedding::Dense(token_embd.dequantize(dev)?),
+            _ => Embedding::Quantized(std::sync::Arc::new(onto_device(token_embd, dev)?)),
+        };
+        (lm_head, embed)
     };
     let freq_factors = if file.has("rope_freqs.weight") {
         Some(f32_tensor(&mut file, "rope_freqs.weight", cfg.head_dim / 2)?.to_vec1::<f32>()?)

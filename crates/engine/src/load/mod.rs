@@ -16,13 +16,20 @@ pub use safetensors::{from_interleaved, load_safetensors_dir};
 
 use crate::error::{EngineError, Result};
 use crate::linear::FrozenLinear;
+use crate::packed::{Kernel, PackedMatrix};
 
 /// How the frozen projections are held in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WeightMode {
-    /// Re-quantize every projection to Q8_0 at load: SIMD kernels exist for it (there are none
-    /// for Q4_1 on x86) and it loses almost nothing against the stored 4-bit weights.
+    /// `packed` where this CPU has a fast kernel for it (AVX-512 VNNI), else `q8_0`.
     #[default]
+    Auto,
+    /// The file's 4-bit / 8-bit values exactly as stored, in the engine's own layout and kernels
+    /// ([`crate::packed`]); other types are converted to Q8_0 first. CPU only: on a GPU the same
+    /// as `q8_0`.
+    Packed,
+    /// Re-quantize every projection to Q8_0 at load for candle's kernels (padded for its VNNI
+    /// kernels unless `compact`).
     Q8_0,
     /// Smaller and about as fast for decoding; a little less faithful.
     Q4_0,
@@ -36,12 +43,14 @@ impl std::str::FromStr for WeightMode {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
         match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "packed" => Ok(Self::Packed),
             "q8_0" | "q8" => Ok(Self::Q8_0),
             "q4_0" | "q4" => Ok(Self::Q4_0),
             "as-stored" | "stored" => Ok(Self::AsStored),
             "f32" => Ok(Self::F32),
             other => Err(format!(
-                "unknown weight mode `{other}` (q8_0, q4_0, as-stored, f32)"
+                "unknown weight mode `{other}` (auto, packed, q8_0, q4_0, as-stored, f32)"
             )),
         }
     }
@@ -70,13 +79,26 @@ impl Default for LoadOptions {
     }
 }
 
+impl WeightMode {
+    /// `Auto` decided for `device`: what the loaders actually do.
+    pub fn resolve(self, device: &Device) -> Self {
+        match self {
+            Self::Auto if device.is_cpu() && Kernel::best().is_fast() => Self::Packed,
+            Self::Auto => Self::Q8_0,
+            Self::Packed if !device.is_cpu() => Self::Q8_0,
+            other => other,
+        }
+    }
+}
+
 /// Turns one stored projection into the form `mode` asks for.
 pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear> {
     let device = &opts.device;
-    let target = match opts.weights {
+    let target = match opts.weights.resolve(device) {
         WeightMode::F32 => return Ok(FrozenLinear::Dense(q.dequantize(device)?)),
         WeightMode::AsStored => return keep(q, device),
-        WeightMode::Q8_0 => GgmlDType::Q8_0,
+        WeightMode::Packed => return Ok(FrozenLinear::Packed(Arc::new(pack(q)?))),
+        WeightMode::Q8_0 | WeightMode::Auto => GgmlDType::Q8_0,
         WeightMode::Q4_0 => GgmlDType::Q4_0,
     };
     let in_dim = q.shape().dims()[q.shape().rank() - 1];
@@ -98,6 +120,16 @@ pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear
     }
     let q = Arc::new(requantize_in_chunks(&q, target, pad, device)?);
     FrozenLinear::quantized_padded(q, pad)
+}
+
+/// `q` in the packed layout: its own values when they pack exactly, else converted to Q8_0.
+pub(crate) fn pack(q: QTensor) -> Result<PackedMatrix> {
+    if PackedMatrix::packs_exactly(q.dtype()) {
+        return Ok(PackedMatrix::pack(&q)?);
+    }
+    let q8 = requantize_in_chunks(&q, GgmlDType::Q8_0, 0, &Device::Cpu)?;
+    drop(q);
+    Ok(PackedMatrix::pack(&q8)?)
 }
 
 /// `q` as it is, on `device` (the loaders read every tensor onto the host first).
