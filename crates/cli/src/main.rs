@@ -97,14 +97,19 @@ fn main() -> anyhow::Result<()> {
 /// threads (`side_by_side`), each doing its own element-wise ops, that pool is left out (one
 /// thread: every op runs on its caller's thread); sharing it made two training threads barely
 /// faster than one.
+///
+/// `0` (every core) is resolved here once, to candle's own default (the physical cores): left
+/// unset, candle works it out again from /proc/cpuinfo on every f32 matmul, tens of
+/// microseconds each, and a decoding step has ~60 of them in attention.
 fn set_threads(n: usize, side_by_side: bool) {
-    if n != 0 {
-        std::env::set_var("RAYON_NUM_THREADS", n.to_string());
-    }
+    let n = if n == 0 {
+        adapterbot_engine::device::default_cpu_threads()
+    } else {
+        n
+    };
+    std::env::set_var("RAYON_NUM_THREADS", n.to_string());
     let candle = if side_by_side { 1 } else { n };
-    if candle != 0 {
-        std::env::set_var("CANDLE_NUM_THREADS", candle.to_string());
-    }
+    std::env::set_var("CANDLE_NUM_THREADS", candle.to_string());
 }
 
 fn init_logging(json: bool, default_filter: &str) {

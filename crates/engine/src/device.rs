@@ -202,3 +202,9 @@ mod tests {
         }
     }
 }
+
+/// The CPU threads model work uses when none are asked for: candle's default (the physical
+/// cores, within this process's CPU mask).
+pub fn default_cpu_threads() -> usize {
+    candle_core::utils::get_num_threads()
+}
