@@ -185,11 +185,21 @@ fn fused_serving_adapter_matches_the_differentiable_one() {
         .unsqueeze(0)
         .unwrap();
     let trained = e.backbone().forward_train(&ids, Some(&a)).unwrap();
-    let d = max_diff(
-        &served,
-        &trained.get(0).unwrap().get(IDS.len() - 1).unwrap(),
+    let trained = trained.get(0).unwrap().get(IDS.len() - 1).unwrap();
+    let base = decode_step_logits(&e, &IDS, None);
+    // The served adapter holds its projections in bf16 (8 significant bits): its output may
+    // differ from the f32 one by a fraction of a percent of what the adapter changes.
+    let effect = max_diff(&trained, &base);
+    let d = max_diff(&served, &trained);
+    eprintln!("served vs trained: {d}; adapter effect: {effect}");
+    assert!(
+        effect > 0.1,
+        "the random adapter changes the logits by only {effect}"
     );
-    assert!(d < 1e-4, "fused vs differentiable adapter differ by {d}");
+    assert!(
+        d < 0.02 * effect,
+        "fused vs differentiable adapter differ by {d} (the adapter's effect is {effect})"
+    );
 }
 
 #[test]
