@@ -138,6 +138,12 @@ fn open_cuda(index: usize) -> Result<Device> {
     Ok(device)
 }
 
+/// The CPU threads model work uses when none are asked for: candle's default (the physical
+/// cores, within this process's CPU mask).
+pub fn default_cpu_threads() -> usize {
+    candle_core::utils::get_num_threads()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,10 +207,4 @@ mod tests {
             assert!(e.contains("scripts/build_cuda.sh"), "{e}");
         }
     }
-}
-
-/// The CPU threads model work uses when none are asked for: candle's default (the physical
-/// cores, within this process's CPU mask).
-pub fn default_cpu_threads() -> usize {
-    candle_core::utils::get_num_threads()
 }
