@@ -5,6 +5,7 @@ use candle_core::{DType, Device, Tensor};
 
 use crate::config::LlamaConfig;
 use crate::error::{EngineError, Result};
+use crate::host_attention::{attend_rows, Heads, RowQueries};
 use crate::kv_cache::KvCache;
 use crate::linear::FrozenLinear;
 use crate::rope::Rope;
@@ -303,6 +304,9 @@ impl Backbone {
         let (b, nh, seq, hd) = q.dims4()?;
         let nkv = cfg.num_kv_heads;
         let (k, v) = match cache {
+            Some(c) if !differentiable && b == 1 && self.device.is_cpu() => {
+                return self.host_attend(layer, q, k, v, &mut [(c, seq)]);
+            }
             Some(c) => c.append(layer, k, v)?,
             None => (k.clone(), v.clone()),
         };
@@ -330,6 +334,58 @@ impl Backbone {
             .reshape((b, nh, seq, hd))?
             .transpose(1, 2)?
             .reshape((b, seq, nh * hd))?)
+    }
+
+    /// The CPU serving path of attention for the rows of a step: rotated `q` `[1, heads, tokens,
+    /// head_dim]`, `k` and `v` `[1, kv_heads, tokens, head_dim]` of every row's new tokens in row
+    /// order; each row's `(cache, tokens)` gets its keys and values appended →
+    /// `[1, tokens, heads · head_dim]`.
+    pub(crate) fn host_attend(
+        &self,
+        layer: usize,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        rows: &mut [(&mut KvCache, usize)],
+    ) -> Result<Tensor> {
+        let cfg = &self.cfg;
+        let shape = Heads {
+            heads: cfg.num_heads,
+            kv_heads: cfg.num_kv_heads,
+            head_dim: cfg.head_dim,
+        };
+        let token_major = |t: &Tensor| -> Result<Vec<f32>> {
+            Ok(t.transpose(1, 2)?
+                .contiguous()?
+                .flatten_all()?
+                .to_vec1::<f32>()?)
+        };
+        let (q, k, v) = (token_major(q)?, token_major(k)?, token_major(v)?);
+        let per_q = shape.heads * shape.head_dim;
+        let per_kv = shape.kv_heads * shape.head_dim;
+        let mut start = 0;
+        for (cache, n) in rows.iter_mut() {
+            let span = start * per_kv..(start + *n) * per_kv;
+            cache
+                .host_layer_mut(layer)
+                .append(&k[span.clone()], &v[span], per_kv);
+            start += *n;
+        }
+        let mut out = vec![0f32; q.len()];
+        let mut queries = Vec::with_capacity(rows.len());
+        let (mut rest, mut start) = (&mut out[..], 0);
+        for (cache, n) in rows.iter() {
+            let (mine, tail) = rest.split_at_mut(n * per_q);
+            rest = tail;
+            queries.push(RowQueries {
+                q: &q[start * per_q..(start + n) * per_q],
+                kv: cache.host_layer(layer),
+                out: mine,
+            });
+            start += n;
+        }
+        attend_rows(shape, queries);
+        Ok(Tensor::from_vec(out, (1, start, per_q), &self.device)?)
     }
 
     /// The rest of a block once attention is done: output projection, residual, feed-forward.

@@ -2,7 +2,7 @@
 //! decoding, a chunk of its prompt while prefilling), its own KV cache at its own position, and
 //! its own adapter or none. The projections and the feed-forward run once over every row's
 //! tokens together, which reads each weight once per step instead of once per sequence;
-//! attention runs per row, over that row's cache.
+//! attention runs per row, over that row's cache (on the CPU, every row in one host pass).
 //!
 //! A row gets exactly the values it gets alone ([`Backbone::forward_last`]): every op is either
 //! row-wise (norms, projections, the fused adapter) or the single-sequence attention itself.
@@ -42,9 +42,12 @@ impl Backbone {
         let ids = Tensor::new(ids.as_slice(), &self.device)?.unsqueeze(0)?;
         let n_rep = self.cfg.num_heads / self.cfg.num_kv_heads;
         let offsets: Vec<usize> = rows.iter().map(|r| r.cache.len()).collect();
+        // The CPU attends through host memory (causal by construction); other devices mask.
+        let on_host = self.device.is_cpu();
         let masks = rows
             .iter()
             .zip(&offsets)
+            .filter(|_| !on_host)
             .map(|(r, &offset)| causal_mask(r.tokens.len(), offset, n_rep, &self.device))
             .collect::<Result<Vec<_>>>()?;
         let positions: Vec<u32> = rows
@@ -68,23 +71,31 @@ impl Backbone {
             let q = rope.apply(&q, 0, false)?;
             let k = rope.apply(&k, 0, false)?;
             let v = v.contiguous()?;
-            let mut parts = Vec::with_capacity(rows.len());
-            let mut start = 0;
-            for (i, r) in rows.iter_mut().enumerate() {
-                let n = r.tokens.len();
-                let row = |t: &Tensor| t.narrow(2, start, n);
-                parts.push(self.attend(
-                    layer,
-                    &row(&q)?,
-                    &row(&k)?,
-                    &row(&v)?,
-                    Some(&mut *r.cache),
-                    masks[i].as_ref(),
-                    false,
-                )?);
-                start += n;
-            }
-            let attn = Tensor::cat(&parts, 1)?;
+            let attn = if on_host {
+                let mut caches: Vec<(&mut KvCache, usize)> = rows
+                    .iter_mut()
+                    .map(|r| (&mut *r.cache, r.tokens.len()))
+                    .collect();
+                self.host_attend(layer, &q, &k, &v, &mut caches)?
+            } else {
+                let mut parts = Vec::with_capacity(rows.len());
+                let mut start = 0;
+                for (i, r) in rows.iter_mut().enumerate() {
+                    let n = r.tokens.len();
+                    let row = |t: &Tensor| t.narrow(2, start, n);
+                    parts.push(self.attend(
+                        layer,
+                        &row(&q)?,
+                        &row(&k)?,
+                        &row(&v)?,
+                        Some(&mut *r.cache),
+                        masks[i].as_ref(),
+                        false,
+                    )?);
+                    start += n;
+                }
+                Tensor::cat(&parts, 1)?
+            };
             h = self.block_tail(block, &h, &attn, false)?;
             if any_adapter {
                 h = self.adapters_after(layer, &h, rows, all_decoding)?;

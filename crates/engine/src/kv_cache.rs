@@ -4,6 +4,7 @@
 use candle_core::Tensor;
 
 use crate::error::Result;
+use crate::host_attention::HostLayerKv;
 
 const GROW_BY: usize = 256;
 
@@ -14,9 +15,12 @@ struct LayerCache {
     v: Option<Tensor>,
 }
 
+/// A sequence's keys and values: candle tensors on a GPU, plain host memory on the CPU's
+/// serving path (see [`crate::host_attention`]). One sequence uses one or the other.
 #[derive(Debug, Clone)]
 pub struct KvCache {
     layers: Vec<LayerCache>,
+    host: Vec<HostLayerKv>,
     len: usize,
 }
 
@@ -24,6 +28,7 @@ impl KvCache {
     pub fn new(num_layers: usize) -> Self {
         Self {
             layers: vec![LayerCache::default(); num_layers],
+            host: vec![HostLayerKv::default(); num_layers],
             len: 0,
         }
     }
@@ -41,6 +46,9 @@ impl KvCache {
         self.layers
             .iter_mut()
             .for_each(|l| *l = LayerCache::default());
+        self.host
+            .iter_mut()
+            .for_each(|l| *l = HostLayerKv::default());
         self.len = 0;
     }
 
@@ -52,6 +60,15 @@ impl KvCache {
         let k = append_one(&mut entry.k, k, start)?;
         let v = append_one(&mut entry.v, v, start)?;
         Ok((k, v))
+    }
+
+    /// Layer `layer`'s host cache (the CPU serving path appends to it directly).
+    pub(crate) fn host_layer_mut(&mut self, layer: usize) -> &mut HostLayerKv {
+        &mut self.host[layer]
+    }
+
+    pub(crate) fn host_layer(&self, layer: usize) -> &HostLayerKv {
+        &self.host[layer]
     }
 
     pub fn advance(&mut self, seq: usize) {

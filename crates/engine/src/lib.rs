@@ -11,6 +11,7 @@ mod engine;
 pub mod error;
 pub mod fsutil;
 mod generate;
+mod host_attention;
 mod kv_cache;
 mod linear;
 // The one place with `unsafe`: SIMD intrinsics and threads writing disjoint output columns.

@@ -117,7 +117,9 @@ pub fn load_gguf(path: &Path, opts: &LoadOptions) -> Result<(Backbone, GgufFile)
 
     let token_embd = file.tensor("token_embd.weight", &[cfg.vocab_size, hidden])?;
     let tied = !file.has("output.weight");
-    let (lm_head, embed) = if tied && opts.weights.resolve(dev) == WeightMode::Packed {
+    let packs = opts.weights.resolve(dev) == WeightMode::Packed
+        && hidden.is_multiple_of(crate::packed::BLOCK);
+    let (lm_head, embed) = if tied && packs {
         // Tied embeddings (SmolLM2) in the packed layout: the head's matrix is the lookup table.
         let packed = std::sync::Arc::new(pack(token_embd)?);
         (

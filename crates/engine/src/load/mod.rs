@@ -94,14 +94,18 @@ impl WeightMode {
 /// Turns one stored projection into the form `mode` asks for.
 pub(crate) fn make_linear(q: QTensor, opts: &LoadOptions) -> Result<FrozenLinear> {
     let device = &opts.device;
+    let in_dim = q.shape().dims()[q.shape().rank() - 1];
     let target = match opts.weights.resolve(device) {
         WeightMode::F32 => return Ok(FrozenLinear::Dense(q.dequantize(device)?)),
         WeightMode::AsStored => return keep(q, device),
-        WeightMode::Packed => return Ok(FrozenLinear::Packed(Arc::new(pack(q)?))),
+        WeightMode::Packed if in_dim.is_multiple_of(crate::packed::BLOCK) => {
+            return Ok(FrozenLinear::Packed(Arc::new(pack(q)?)))
+        }
+        // Cannot be re-blocked: keep what the file has.
+        WeightMode::Packed => return keep(q, device),
         WeightMode::Q8_0 | WeightMode::Auto => GgmlDType::Q8_0,
         WeightMode::Q4_0 => GgmlDType::Q4_0,
     };
-    let in_dim = q.shape().dims()[q.shape().rank() - 1];
     if !in_dim.is_multiple_of(target.block_size()) {
         // Cannot be re-blocked: keep what the file has.
         return keep(q, device);
