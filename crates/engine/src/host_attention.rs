@@ -48,18 +48,21 @@ pub(crate) struct RowQueries<'a> {
     pub(crate) out: &'a mut [f32],
 }
 
-/// Causal attention of every row; outputs `[tokens][heads][head_dim]` per row.
-pub(crate) fn attend_rows(shape: Heads, rows: Vec<RowQueries<'_>>) {
-    // pulp compiles the loops for AVX2 / AVX-512 and picks one at run time.
-    pulp::Arch::new().dispatch(AttendRows { shape, rows });
+/// Causal attention of every row; outputs `[tokens][heads][head_dim]` per row. Rows are
+/// independent, so the threads share them out.
+pub(crate) fn attend_rows(shape: Heads, mut rows: Vec<RowQueries<'_>>) {
+    crate::parallel::for_each_mut(&mut rows, |row| {
+        // pulp compiles the loops for AVX2 / AVX-512 and picks one at run time.
+        pulp::Arch::new().dispatch(AttendRow { shape, row })
+    });
 }
 
-struct AttendRows<'a> {
+struct AttendRow<'a, 'b> {
     shape: Heads,
-    rows: Vec<RowQueries<'a>>,
+    row: &'a mut RowQueries<'b>,
 }
 
-impl pulp::WithSimd for AttendRows<'_> {
+impl pulp::WithSimd for AttendRow<'_, '_> {
     type Output = ();
 
     #[inline(always)]
@@ -69,43 +72,42 @@ impl pulp::WithSimd for AttendRows<'_> {
             kv_heads,
             head_dim: hd,
         } = self.shape;
+        let row = self.row;
         let n_rep = heads / kv_heads;
         let stride = kv_heads * hd;
         let scale = (1.0 / (hd as f64).sqrt()) as f32;
         let mut scores = Vec::new();
-        for row in self.rows {
-            let tokens = row.q.len() / (heads * hd);
-            let cached = row.kv.k.len() / stride;
-            let offset = cached - tokens;
-            for t in 0..tokens {
-                let visible = offset + t + 1;
-                scores.resize(visible, 0f32);
-                for h in 0..heads {
-                    let g = h / n_rep;
-                    let q = &row.q[(t * heads + h) * hd..][..hd];
-                    let mut max = f32::NEG_INFINITY;
-                    for (p, s) in scores.iter_mut().enumerate() {
-                        let k = &row.kv.k[p * stride + g * hd..][..hd];
-                        *s = dot(q, k) * scale;
-                        max = max.max(*s);
+        let tokens = row.q.len() / (heads * hd);
+        let cached = row.kv.k.len() / stride;
+        let offset = cached - tokens;
+        for t in 0..tokens {
+            let visible = offset + t + 1;
+            scores.resize(visible, 0f32);
+            for h in 0..heads {
+                let g = h / n_rep;
+                let q = &row.q[(t * heads + h) * hd..][..hd];
+                let mut max = f32::NEG_INFINITY;
+                for (p, s) in scores.iter_mut().enumerate() {
+                    let k = &row.kv.k[p * stride + g * hd..][..hd];
+                    *s = dot(q, k) * scale;
+                    max = max.max(*s);
+                }
+                let mut sum = 0f32;
+                for s in scores.iter_mut() {
+                    *s = (*s - max).exp();
+                    sum += *s;
+                }
+                let out = &mut row.out[(t * heads + h) * hd..][..hd];
+                out.fill(0.0);
+                for (p, &w) in scores.iter().enumerate() {
+                    let v = &row.kv.v[p * stride + g * hd..][..hd];
+                    for (o, x) in out.iter_mut().zip(v) {
+                        *o += w * x;
                     }
-                    let mut sum = 0f32;
-                    for s in scores.iter_mut() {
-                        *s = (*s - max).exp();
-                        sum += *s;
-                    }
-                    let out = &mut row.out[(t * heads + h) * hd..][..hd];
-                    out.fill(0.0);
-                    for (p, &w) in scores.iter().enumerate() {
-                        let v = &row.kv.v[p * stride + g * hd..][..hd];
-                        for (o, x) in out.iter_mut().zip(v) {
-                            *o += w * x;
-                        }
-                    }
-                    let inv = 1.0 / sum;
-                    for o in out.iter_mut() {
-                        *o *= inv;
-                    }
+                }
+                let inv = 1.0 / sum;
+                for o in out.iter_mut() {
+                    *o *= inv;
                 }
             }
         }

@@ -18,6 +18,9 @@ mod linear;
 pub mod load;
 #[allow(unsafe_code)]
 pub mod packed;
+// Threads handed disjoint items of one slice.
+#[allow(unsafe_code)]
+mod parallel;
 mod rope;
 mod run_batch;
 pub mod sampling;

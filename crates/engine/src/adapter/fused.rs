@@ -131,42 +131,47 @@ impl CustomOp1 for MixedAdapterOp<'_> {
             );
         }
         let mut out = vec![0f32; x.len()];
-        // pulp compiles the loop for AVX2 / AVX-512 as well and picks one at run time, so the
-        // release binary needs no target-cpu flag to get wide vectors here. It must be a
-        // `WithSimd` whose method is inlined: a closure stays a separate function compiled for
-        // the baseline CPU (measured: SSE code, 13 µs per layer).
-        pulp::Arch::new().dispatch(AdapterRows {
-            op: self,
-            x,
-            out: &mut out,
+        let mut rows: Vec<AdapterRow<'_>> = x
+            .chunks_exact(self.hidden)
+            .zip(out.chunks_exact_mut(self.hidden))
+            .zip(&self.rows)
+            .map(|((x, out), layer)| AdapterRow {
+                x,
+                out,
+                layer: *layer,
+            })
+            .collect();
+        // Rows are independent: the threads share them out, each computed as it is alone.
+        crate::parallel::for_each_mut(&mut rows, |row| {
+            // pulp compiles the loop for AVX2 / AVX-512 as well and picks one at run time, so
+            // the release binary needs no target-cpu flag to get wide vectors here. It must be
+            // a `WithSimd` whose method is inlined: a closure stays a separate function compiled
+            // for the baseline CPU (measured: SSE code, 13 µs per layer).
+            pulp::Arch::new().dispatch(row)
         });
+        drop(rows);
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }
 
-/// The rows of one [`MixedAdapterOp`] call, as pulp's unit of vectorised work.
-struct AdapterRows<'a, 'b> {
-    op: &'a MixedAdapterOp<'b>,
+/// One row of a [`MixedAdapterOp`] call, as pulp's unit of vectorised work.
+struct AdapterRow<'a> {
     x: &'a [f32],
     out: &'a mut [f32],
+    layer: Option<&'a HostLayer>,
 }
 
-impl pulp::WithSimd for AdapterRows<'_, '_> {
+impl pulp::WithSimd for &mut AdapterRow<'_> {
     type Output = ();
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) {
-        let hidden = self.op.hidden;
-        let mut normed = vec![0f32; hidden];
-        let rows = self
-            .x
-            .chunks_exact(hidden)
-            .zip(self.out.chunks_exact_mut(hidden));
-        for ((xr, or), layer) in rows.zip(&self.op.rows) {
-            match layer {
-                Some(layer) => layer.apply_row(xr, or, &mut normed),
-                None => or.copy_from_slice(xr),
+        match self.layer {
+            Some(layer) => {
+                let mut normed = vec![0f32; self.x.len()];
+                layer.apply_row(self.x, self.out, &mut normed)
             }
+            None => self.out.copy_from_slice(self.x),
         }
     }
 }
