@@ -1,10 +1,10 @@
-//! Micro-benchmark: the packed matmul against candle's Q8_0 matmul (weights padded to 768
-//! columns, as the engine held them before), on SmolLM2's projection shapes, for 1, 8 and 64
-//! input rows. `CANDLE_NUM_THREADS=2 cargo run --release --example
+//! Micro-benchmark: the packed matmul (every SIMD kernel this CPU runs) against candle's Q8_0
+//! matmul (weights padded to 768 columns, as the engine held them before), on SmolLM2's
+//! projection shapes, for 1, 8 and 64 input rows. `CANDLE_NUM_THREADS=2 cargo run --release --example
 //! packed_cost -p adapterbot-engine` (median of 50 per case).
 use std::time::Instant;
 
-use adapterbot_engine::packed::PackedMatrix;
+use adapterbot_engine::packed::{Kernel, PackedMatrix};
 use candle_core::quantized::{GgmlDType, QMatMul, QTensor};
 use candle_core::{Device, Module, Tensor};
 
@@ -30,10 +30,15 @@ fn main() -> candle_core::Result<()> {
         ("down", 576, 1536, GgmlDType::Q4_1),
         ("head", 49152, 576, GgmlDType::Q8_0),
     ];
-    println!(
-        "{:<9} {:>5} {:>12} {:>12} {:>6}",
-        "matrix", "rows", "candle µs", "packed µs", "×"
-    );
+    let kernels: Vec<Kernel> = Kernel::available()
+        .into_iter()
+        .filter(|k| k.is_fast())
+        .collect();
+    print!("{:<9} {:>5} {:>10}", "matrix", "rows", "candle µs");
+    for k in &kernels {
+        print!(" {:>18}", format!("{k:?} µs (×)"));
+    }
+    println!();
     for (name, rows, cols, dtype) in shapes {
         let w = Tensor::randn(0f32, 0.05, (rows, cols), &dev)?;
         let stored = QTensor::quantize(&w, dtype)?;
@@ -49,8 +54,12 @@ fn main() -> candle_core::Result<()> {
             let a = median_us(|| {
                 candle.forward(&xp).unwrap();
             });
-            let b = median_us(|| packed.matmul(&xv, &mut out));
-            println!("{name:<9} {m:>5} {a:>12.1} {b:>12.1} {:>6.2}", a / b);
+            print!("{name:<9} {m:>5} {a:>10.1}");
+            for &k in &kernels {
+                let b = median_us(|| packed.matmul_with(k, &xv, &mut out));
+                print!(" {:>18}", format!("{b:.1} ({:.2})", a / b));
+            }
+            println!();
         }
     }
     Ok(())
