@@ -22,7 +22,7 @@ pub struct ModelArgs {
     /// Backbone: a .gguf file, or a folder with config.json, model*.safetensors, tokenizer.json.
     #[arg(long, env = "ADAPTERBOT_MODEL", default_value = DEFAULT_MODEL)]
     pub model: PathBuf,
-    /// How to hold the weights: auto (packed where the CPU has AVX-512 VNNI, else q8_0),
+    /// How to hold the weights: auto (packed where the CPU has AVX2 or better, else q8_0),
     /// packed (the file's 4-/8-bit values in the engine's own kernels), q8_0, q4_0, as-stored, f32.
     #[arg(long, env = "ADAPTERBOT_WEIGHTS", default_value = "auto")]
     pub weights: WeightMode,

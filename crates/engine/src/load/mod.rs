@@ -21,7 +21,7 @@ use crate::packed::{Kernel, PackedMatrix};
 /// How the frozen projections are held in memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum WeightMode {
-    /// `packed` where this CPU has a fast kernel for it (AVX-512 VNNI), else `q8_0`.
+    /// `packed` where this CPU has a SIMD kernel for it (AVX2 or better), else `q8_0`.
     #[default]
     Auto,
     /// The file's 4-bit / 8-bit values exactly as stored, in the engine's own layout and kernels
