@@ -114,23 +114,9 @@ impl pulp::WithSimd for AttendRow<'_, '_> {
     }
 }
 
-/// Sixteen independent accumulators, so the compiler can vectorise the sum.
 #[inline(always)]
 fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..16 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    crate::host_ops::dot_with(a, b, |x| x)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 mod generate;
 mod host_attention;
+mod host_ops;
 mod kv_cache;
 mod linear;
 // The one place with `unsafe`: SIMD intrinsics and threads writing disjoint output columns.

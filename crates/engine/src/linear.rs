@@ -96,10 +96,7 @@ impl CustomOp1 for PackedMatmul {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("packed-matmul expects a contiguous input")
-        };
-        let x = &storage.as_slice::<f32>()?[start..end];
+        let x = crate::host_ops::contiguous_f32(storage, layout, self.name())?;
         let w = &self.0;
         let mut dims = layout.shape().dims().to_vec();
         if dims.last() != Some(&w.cols()) {

@@ -153,6 +153,19 @@ fn the_chat_template_renders_the_reference_prompt() {
     assert_eq!(e.encode_prompt(&text).unwrap(), r.prompt_ids);
 }
 
+/// Logits at every position of the reference prompt, `[positions, vocab]`.
+fn prompt_logits(e: &Engine, r: &LogitsRef) -> Tensor {
+    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device())
+        .unwrap()
+        .unsqueeze(0)
+        .unwrap();
+    e.backbone()
+        .forward_train(&ids, None)
+        .unwrap()
+        .squeeze(0)
+        .unwrap()
+}
+
 /// f32 path: the same dequantized weights as the numpy reference, so only the order of float
 /// operations differs. Measured: max |Δ| 4e-5 (logits std 3.6); the bound 1e-3 allows
 /// summation-order noise and nothing more.
@@ -160,16 +173,7 @@ fn the_chat_template_renders_the_reference_prompt() {
 fn f32_logits_match_the_numpy_reference() {
     let e = engine(WeightMode::F32);
     let r = logits_ref();
-    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device())
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
-    let all = e
-        .backbone()
-        .forward_train(&ids, None)
-        .unwrap()
-        .squeeze(0)
-        .unwrap();
+    let all = prompt_logits(e, &r);
     let argmax: Vec<u32> = all.argmax(1).unwrap().to_vec1().unwrap();
     assert_eq!(
         argmax, r.numpy_argmax_per_position,
@@ -229,16 +233,7 @@ fn q8_0_logits_agree_with_numpy_and_llama_cpp() {
 fn packed_logits_agree_with_numpy_at_every_position() {
     let e = engine(WeightMode::Packed);
     let r = logits_ref();
-    let ids = Tensor::new(r.prompt_ids.as_slice(), e.backbone().device())
-        .unwrap()
-        .unsqueeze(0)
-        .unwrap();
-    let all = e
-        .backbone()
-        .forward_train(&ids, None)
-        .unwrap()
-        .squeeze(0)
-        .unwrap();
+    let all = prompt_logits(e, &r);
     let argmax: Vec<u32> = all.argmax(1).unwrap().to_vec1().unwrap();
     let differing: Vec<usize> = (0..argmax.len())
         .filter(|&i| argmax[i] != r.numpy_argmax_per_position[i])

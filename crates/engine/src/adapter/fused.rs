@@ -81,23 +81,10 @@ fn widen(bits: u16) -> f32 {
     f32::from_bits(u32::from(bits) << 16)
 }
 
-/// Sixteen independent accumulators, so the compiler can vectorise the sum.
+/// `Σ a[i] · b[i]` for bf16 `a`.
 #[inline(always)]
 fn dot(a: &[u16], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 16];
-    let (ca, cb) = (a.chunks_exact(16), b.chunks_exact(16));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(&x, y)| widen(x) * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..16 {
-            acc[k] += widen(x[k]) * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
+    crate::host_ops::dot_with(a, b, widen)
 }
 
 /// The fused adapter over rows that may run different adapters (or none): row `r` goes through
@@ -118,10 +105,7 @@ impl CustomOp1 for MixedAdapterOp<'_> {
         storage: &CpuStorage,
         layout: &Layout,
     ) -> candle_core::Result<(CpuStorage, Shape)> {
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("mixed-fused-adapter expects a contiguous input");
-        };
-        let x = &storage.as_slice::<f32>()?[start..end];
+        let x = crate::host_ops::contiguous_f32(storage, layout, self.name())?;
         if x.len() != self.rows.len() * self.hidden {
             candle_core::bail!(
                 "mixed-fused-adapter: {} values for {} rows of {}",
