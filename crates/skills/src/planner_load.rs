@@ -130,7 +130,7 @@ impl TurnPlanner {
             previous
                 .and_then(|p| p.persona_order.clone())
                 .filter(|e| e.dir() == paths.encoder_dir)
-                .or_else(|| load_persona_order(&paths.encoder_dir))
+                .or_else(|| persona_order_from(manager.as_ref(), &paths.encoder_dir))
         } else {
             None
         };
@@ -172,6 +172,24 @@ fn load_manager(
             None
         }
     }
+}
+
+/// The full encoder for ordering persona facts: a view over the manager's encoder's weights when
+/// it reads the same files (nothing read or held twice: ~70 MB less), else loaded from `dir`.
+fn persona_order_from(
+    manager: Option<&DialogueManager>,
+    dir: &Path,
+) -> Option<Arc<SentenceEncoder>> {
+    let shared = manager
+        .map(|m| m.shared_encoder())
+        .filter(|e| e.dir() == dir);
+    if let Some(encoder) = shared {
+        match encoder.with_layers(None) {
+            Ok(full) => return Some(Arc::new(full)),
+            Err(e) => tracing::warn!(error = %e, "persona facts: loading the encoder again"),
+        }
+    }
+    load_persona_order(dir)
 }
 
 /// The full sentence encoder in `dir` for ordering persona facts, or `None` (with a warning:

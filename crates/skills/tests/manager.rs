@@ -231,6 +231,29 @@ fn a_missing_manager_or_encoder_says_what_to_run() {
     assert!(e.to_string().contains("has 6 layers"), "{e}");
 }
 
+/// The persona ordering's full encoder is made over the manager's 3-layer encoder's weights:
+/// it must embed exactly as the full encoder loaded from the files does, and a view may not
+/// claim layers the file does not have.
+#[test]
+fn an_encoder_over_more_layers_of_the_same_weights_equals_one_loaded_whole() {
+    let dir = root().join("models/minilm");
+    let three = SentenceEncoder::load_layers(&dir, &Device::Cpu, Some(3)).unwrap();
+    let view = three.with_layers(None).unwrap();
+    let whole = SentenceEncoder::load(&dir, &Device::Cpu).unwrap();
+    assert_eq!((three.layers(), view.layers()), (3, 6));
+    let texts = [
+        "I adopted a grey cat last spring.",
+        "What is the capital of Peru?",
+    ];
+    let a: Vec<Vec<f32>> = view.embed(&texts).unwrap().to_vec2().unwrap();
+    let b: Vec<Vec<f32>> = whole.embed(&texts).unwrap().to_vec2().unwrap();
+    assert_eq!(a, b);
+    let c: Vec<Vec<f32>> = three.embed(&texts).unwrap().to_vec2().unwrap();
+    assert_ne!(a, c, "three layers embed differently from six");
+    let e = three.with_layers(Some(7)).err().unwrap();
+    assert!(e.to_string().contains("has 6 layers"), "{e}");
+}
+
 #[test]
 fn a_context_embedded_ahead_gives_the_same_decision_as_one_encoded_with_the_turn() {
     let m = manager();

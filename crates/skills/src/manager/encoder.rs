@@ -2,6 +2,7 @@
 //! candle-transformers' `BertModel`, mean-pooled over real tokens and L2-normalised, as the model
 //! was trained to be used.
 
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,6 +26,12 @@ const CACHE_ENTRIES: NonZeroUsize = NonZeroUsize::new(4096).unwrap();
 
 pub struct SentenceEncoder {
     model: BertModel,
+    /// Every tensor of the file (shared storage with `model`'s): an encoder over more of its
+    /// layers is made from these without reading or holding the weights twice.
+    tensors: HashMap<String, Tensor>,
+    config: Config,
+    /// Layers the file holds.
+    file_layers: usize,
     tokenizer: Tokenizer,
     device: Device,
     dim: usize,
@@ -37,6 +44,22 @@ pub struct SentenceEncoder {
 
 fn model_err(what: &str, dir: &Path, e: impl std::fmt::Display) -> ManagerError {
     ManagerError::Model(format!("{what} in {}: {e}", dir.display()))
+}
+
+/// `layers` of a file with `available` (`None`: all), refused when there are not that many.
+fn checked_layers(
+    dir: &Path,
+    available: usize,
+    layers: Option<usize>,
+) -> Result<usize, ManagerError> {
+    match layers {
+        None => Ok(available),
+        Some(n) if n == 0 || n > available => Err(ManagerError::Model(format!(
+            "the encoder in {} has {available} layers; {n} cannot be used",
+            dir.display()
+        ))),
+        Some(n) => Ok(n),
+    }
 }
 
 impl SentenceEncoder {
@@ -68,16 +91,8 @@ impl SentenceEncoder {
             &std::fs::read(read("config.json")?).map_err(|e| model_err("config.json", dir, e))?,
         )
         .map_err(|e| model_err("config.json", dir, e))?;
-        if let Some(n) = layers {
-            if n == 0 || n > config.num_hidden_layers {
-                return Err(ManagerError::Model(format!(
-                    "the encoder in {} has {} layers; {n} cannot be used",
-                    dir.display(),
-                    config.num_hidden_layers
-                )));
-            }
-            config.num_hidden_layers = n;
-        }
+        let file_layers = config.num_hidden_layers;
+        config.num_hidden_layers = checked_layers(dir, file_layers, layers)?;
         let mut tokenizer = Tokenizer::from_file(read("tokenizer.json")?)
             .map_err(|e| model_err("tokenizer.json", dir, e))?;
         // The shipped tokenizer pads every input to 128; padding is done per batch here instead.
@@ -93,14 +108,44 @@ impl SentenceEncoder {
         // workspace denies, and the file is only 90 MB.
         let tensors = candle_core::safetensors::load(&weights, device)
             .map_err(|e| model_err("model.safetensors", dir, e))?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, device);
+        Self::build(tensors, file_layers, config, tokenizer, dir, device)
+    }
+
+    /// An encoder over the first `layers` layers (`None`: all) of this one's file, sharing its
+    /// weights (nothing is read or copied) but not its cache.
+    pub fn with_layers(&self, layers: Option<usize>) -> Result<Self, ManagerError> {
+        let mut config = self.config.clone();
+        config.num_hidden_layers = checked_layers(&self.dir, self.file_layers, layers)?;
+        Self::build(
+            self.tensors.clone(),
+            self.file_layers,
+            config,
+            self.tokenizer.clone(),
+            &self.dir,
+            &self.device,
+        )
+    }
+
+    fn build(
+        tensors: HashMap<String, Tensor>,
+        file_layers: usize,
+        config: Config,
+        tokenizer: Tokenizer,
+        dir: &Path,
+        device: &Device,
+    ) -> Result<Self, ManagerError> {
+        // The builder gets handles to the same storage; the model keeps the layers it reads.
+        let vb = VarBuilder::from_tensors(tensors.clone(), DType::F32, device);
         let model = BertModel::load(vb, &config).map_err(|e| model_err("the encoder", dir, e))?;
         Ok(Self {
             model,
+            tensors,
             tokenizer,
             device: device.clone(),
             dim: config.hidden_size,
             layers: config.num_hidden_layers,
+            config,
+            file_layers,
             dir: dir.to_path_buf(),
             cache: Mutex::new(LruCache::new(CACHE_ENTRIES)),
         })
