@@ -142,7 +142,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         engine: "adapterbot",
         model: engine.source().display().to_string(),
         device: device_name(backbone.device()),
-        weights: format!("{:?}", args.model.weights),
+        weights: format!("{:?}", args.model.weights.resolve(backbone.device())),
         threads: candle_core_threads(),
         prompt_tokens: prompt.len(),
         decode_tokens: args.max_tokens,

@@ -174,7 +174,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         })
         .collect();
     let report = Report {
-        weights: format!("{:?}", a.model.weights),
+        weights: format!("{:?}", a.model.weights.resolve(engine.backbone().device())),
         split,
         elapsed_s: started.elapsed().as_secs_f64(),
         perplexity_s,
