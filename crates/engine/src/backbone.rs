@@ -30,17 +30,13 @@ impl Embedding {
         Ok(match self {
             Self::Packed(p) => {
                 let ids_flat = ids.flatten_all()?.to_vec1::<u32>()?;
-                let mut data = vec![0f32; ids_flat.len() * p.cols()];
-                for (row, &id) in data.chunks_exact_mut(p.cols()).zip(&ids_flat) {
-                    let id = id as usize;
-                    if id >= p.rows() {
-                        return Err(candle_core::Error::Msg(format!(
-                            "token id {id} is outside the vocabulary"
-                        ))
-                        .into());
-                    }
-                    p.dequantize_row(id, row);
+                if let Some(id) = ids_flat.iter().find(|&&id| id as usize >= p.rows()) {
+                    return Err(candle_core::Error::Msg(format!(
+                        "token id {id} is outside the vocabulary"
+                    ))
+                    .into());
                 }
+                let data = p.dequantize_rows(ids_flat.iter().map(|&id| id as usize));
                 let mut dims = ids.dims().to_vec();
                 dims.push(p.cols());
                 Tensor::from_vec(data, dims, ids.device())?
@@ -210,8 +206,11 @@ impl Backbone {
     ) -> Result<Tensor> {
         let (_, seq) = ids.dims2()?;
         let mut h = self.embed.forward(ids)?;
-        // The training path's softmax is causal by index (`train_ops::causal_softmax`): no mask.
-        let mask = if differentiable {
+        // The training path's softmax is causal by index (`train_ops::causal_softmax`) and the
+        // host attention by construction: no mask for either.
+        let batch = ids.dim(0)?;
+        let mask = if differentiable || self.attends_on_host(batch, cache.is_some(), differentiable)
+        {
             None
         } else {
             causal_mask(
@@ -304,7 +303,7 @@ impl Backbone {
         let (b, nh, seq, hd) = q.dims4()?;
         let nkv = cfg.num_kv_heads;
         let (k, v) = match cache {
-            Some(c) if !differentiable && b == 1 && self.device.is_cpu() => {
+            Some(c) if self.attends_on_host(b, true, differentiable) => {
                 return self.host_attend(layer, q, k, v, &mut [(c, seq)]);
             }
             Some(c) => c.append(layer, k, v)?,
@@ -334,6 +333,17 @@ impl Backbone {
             .reshape((b, nh, seq, hd))?
             .transpose(1, 2)?
             .reshape((b, seq, nh * hd))?)
+    }
+
+    /// Whether attention of a `batch` runs through [`Self::host_attend`]: the CPU's serving path
+    /// (one sequence, with a cache, no gradients).
+    pub(crate) fn attends_on_host(
+        &self,
+        batch: usize,
+        has_cache: bool,
+        differentiable: bool,
+    ) -> bool {
+        has_cache && !differentiable && batch == 1 && self.device.is_cpu()
     }
 
     /// The CPU serving path of attention for the rows of a step: rotated `q` `[1, heads, tokens,

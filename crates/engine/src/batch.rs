@@ -43,7 +43,8 @@ impl Backbone {
         let n_rep = self.cfg.num_heads / self.cfg.num_kv_heads;
         let offsets: Vec<usize> = rows.iter().map(|r| r.cache.len()).collect();
         // The CPU attends through host memory (causal by construction); other devices mask.
-        let on_host = self.device.is_cpu();
+        // Every row is one sequence with a cache, run without gradients.
+        let on_host = self.attends_on_host(1, true, false);
         let masks = rows
             .iter()
             .zip(&offsets)

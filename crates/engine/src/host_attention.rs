@@ -1,10 +1,12 @@
 //! Serving attention on the CPU in one pass over every row of a step, over caches held as plain
 //! host memory. Done with candle ops it took about a dozen small ops per row and layer (append,
-//! narrow, matmul, scale, mask, softmax, matmul, reshapes), ~1.5 ms of a decoding token for one
-//! row and more than the projections once several rows share a step.
+//! narrow, matmul, scale, mask, softmax, matmul, reshapes). Measured: one sequence within noise
+//! of that, eight batched sequences ~25 % faster together with sharing rows over the threads.
 //!
 //! Each row's queries attend over its own cache causally; a row's values depend on nothing else
 //! in the step, so a reply is the same batched as alone.
+
+use crate::kv_cache::GROW_BY;
 
 /// One layer's cached keys and values of one sequence, token-major:
 /// `[position][kv_head][head_dim]`, so appending a step's tokens is a copy onto the end.
@@ -14,12 +16,10 @@ pub(crate) struct HostLayerKv {
     pub(crate) v: Vec<f32>,
 }
 
-/// Positions the cache grows by at a time (as the tensor cache did), so a reply does not
-/// reallocate its cache every few tokens nor reserve the whole context.
-const GROW_BY: usize = 256;
-
 impl HostLayerKv {
-    /// Appends `k`, `v` (`[tokens][kv_heads][head_dim]`) of `per_position` values each.
+    /// Appends `k`, `v` (`[tokens][kv_heads][head_dim]`) of `per_position` values each, growing
+    /// by [`GROW_BY`] positions so a reply neither reallocates every few tokens nor reserves the
+    /// whole context.
     pub(crate) fn append(&mut self, k: &[f32], v: &[f32], per_position: usize) {
         let needed = self.k.len() + k.len();
         if needed > self.k.capacity() {

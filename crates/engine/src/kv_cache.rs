@@ -6,7 +6,8 @@ use candle_core::Tensor;
 use crate::error::Result;
 use crate::host_attention::HostLayerKv;
 
-const GROW_BY: usize = 256;
+/// Positions a cache grows by at a time (tensor and host caches alike).
+pub(crate) const GROW_BY: usize = 256;
 
 #[derive(Debug, Clone, Default)]
 struct LayerCache {

@@ -15,8 +15,9 @@ mod host_attention;
 mod host_ops;
 mod kv_cache;
 mod linear;
-// The one place with `unsafe`: SIMD intrinsics and threads writing disjoint output columns.
 pub mod load;
+// `unsafe` is allowed in two places only: here (SIMD intrinsics, threads writing disjoint output
+// columns) and in `parallel`.
 #[allow(unsafe_code)]
 pub mod packed;
 // Threads handed disjoint items of one slice.

@@ -72,12 +72,8 @@ impl FrozenLinear {
 
 /// Every row of `p` in f32, `[rows, cols]`.
 fn dense_rows(p: &PackedMatrix) -> Result<Tensor> {
-    let mut data = vec![0f32; p.rows() * p.cols()];
-    for (r, row) in data.chunks_exact_mut(p.cols()).enumerate() {
-        p.dequantize_row(r, row);
-    }
     Ok(Tensor::from_vec(
-        data,
+        p.dequantize_rows(0..p.rows()),
         (p.rows(), p.cols()),
         &candle_core::Device::Cpu,
     )?)

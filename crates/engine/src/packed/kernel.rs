@@ -10,8 +10,6 @@
 use std::ops::Range;
 use std::sync::OnceLock;
 
-use half::f16;
-
 use super::{Bits, OutPtr, PackedMatrix, QuantizedInput, GROUP};
 
 /// Input rows computed together against one loaded weight block.
@@ -117,7 +115,7 @@ fn portable(w: &PackedMatrix, g: usize, x: &QuantizedInput, r0: usize, out: &mut
     }
     for b in 0..w.blocks() {
         let lines = w.lines(g, b);
-        let scales = &w.scale_line(g, b).0;
+        let scales = w.scale_line(g, b);
         for (t, o) in out.iter_mut().enumerate() {
             let q = x.block(r0 + t, b);
             let (dx, sx) = x.scales(r0 + t, b);
@@ -135,8 +133,7 @@ fn portable(w: &PackedMatrix, g: usize, x: &QuantizedInput, r0: usize, out: &mut
                         };
                     }
                 }
-                let d = f16::from_le_bytes([scales[2 * i], scales[2 * i + 1]]).to_f32();
-                let m = f16::from_le_bytes([scales[32 + 2 * i], scales[33 + 2 * i]]).to_f32();
+                let (d, m) = scales.d_m(i);
                 *acc = (dot as f32).mul_add(d * dx, *acc);
                 *acc = m.mul_add(sx, *acc);
             }

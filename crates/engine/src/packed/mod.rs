@@ -36,6 +36,15 @@ const LINE: usize = 64;
 #[repr(C, align(64))]
 struct Line([u8; LINE]);
 
+impl Line {
+    /// As a scale line: `(d, m)` of row `i` of its group.
+    #[inline(always)]
+    fn d_m(&self, i: usize) -> (f32, f32) {
+        let half = |at: usize| f16::from_le_bytes([self.0[at], self.0[at + 1]]).to_f32();
+        (half(2 * i), half(32 + 2 * i))
+    }
+}
+
 /// How a matrix's values are held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bits {
@@ -186,15 +195,6 @@ impl PackedMatrix {
         self.cols
     }
 
-    pub fn bits(&self) -> Bits {
-        self.bits
-    }
-
-    /// Bytes held (values and scales).
-    pub fn bytes(&self) -> usize {
-        (self.values.len() + self.scales.len()) * LINE
-    }
-
     fn blocks(&self) -> usize {
         self.cols / BLOCK
     }
@@ -227,20 +227,12 @@ impl PackedMatrix {
         }
     }
 
-    fn d_m(&self, r: usize, b: usize) -> (f32, f32) {
-        let line = &self.scale_line(r / GROUP, b).0;
-        let i = r % GROUP;
-        let d = f16::from_le_bytes([line[2 * i], line[2 * i + 1]]);
-        let m = f16::from_le_bytes([line[32 + 2 * i], line[33 + 2 * i]]);
-        (d.to_f32(), m.to_f32())
-    }
-
     /// Row `r` in f32, computed as its source type computes it (the embedding lookup of a tied
     /// output head reads it from here).
     pub fn dequantize_row(&self, r: usize, out: &mut [f32]) {
         assert!(r < self.rows && out.len() == self.cols);
         for (b, chunk) in out.chunks_exact_mut(BLOCK).enumerate() {
-            let (d, m) = self.d_m(r, b);
+            let (d, m) = self.scale_line(r / GROUP, b).d_m(r % GROUP);
             for (j, o) in chunk.iter_mut().enumerate() {
                 let u = self.value(r, b, j);
                 *o = match self.zero_point {
@@ -249,6 +241,15 @@ impl PackedMatrix {
                 };
             }
         }
+    }
+
+    /// `rows` one after another in f32 (`[rows.len()][cols]`).
+    pub fn dequantize_rows(&self, rows: impl ExactSizeIterator<Item = usize>) -> Vec<f32> {
+        let mut out = vec![0f32; rows.len() * self.cols];
+        for (r, dst) in rows.zip(out.chunks_exact_mut(self.cols)) {
+            self.dequantize_row(r, dst);
+        }
+        out
     }
 
     /// `out[r][n] = Σ_k x[r][k] · W[n][k]` for `x` of `[rows][cols]` values, with the fastest

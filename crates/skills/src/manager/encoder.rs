@@ -29,14 +29,12 @@ pub struct SentenceEncoder {
     /// Every tensor of the file (shared storage with `model`'s): an encoder over more of its
     /// layers is made from these without reading or holding the weights twice.
     tensors: HashMap<String, Tensor>,
+    /// The model's config, with the layers this encoder reads.
     config: Config,
     /// Layers the file holds.
     file_layers: usize,
     tokenizer: Tokenizer,
     device: Device,
-    dim: usize,
-    /// Transformer layers read (the first ones of the model's).
-    layers: usize,
     dir: PathBuf,
     /// text → its `[1, dim]` embedding, least recently used dropped first.
     cache: Mutex<LruCache<String, Tensor>>,
@@ -142,8 +140,6 @@ impl SentenceEncoder {
             tensors,
             tokenizer,
             device: device.clone(),
-            dim: config.hidden_size,
-            layers: config.num_hidden_layers,
             config,
             file_layers,
             dir: dir.to_path_buf(),
@@ -153,12 +149,12 @@ impl SentenceEncoder {
 
     /// Transformer layers this encoder reads with.
     pub fn layers(&self) -> usize {
-        self.layers
+        self.config.num_hidden_layers
     }
 
     /// Size of one embedding (384 for MiniLM).
     pub fn dim(&self) -> usize {
-        self.dim
+        self.config.hidden_size
     }
 
     pub fn dir(&self) -> &Path {
@@ -192,7 +188,7 @@ impl SentenceEncoder {
     pub fn embed(&self, texts: &[&str]) -> Result<Tensor, ManagerError> {
         let err = |e: candle_core::Error| ManagerError::Model(format!("encoder: {e}"));
         if texts.is_empty() {
-            return Tensor::zeros((0, self.dim), DType::F32, &self.device).map_err(err);
+            return Tensor::zeros((0, self.dim()), DType::F32, &self.device).map_err(err);
         }
         let encodings = self
             .tokenizer
