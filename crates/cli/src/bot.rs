@@ -131,6 +131,7 @@ mod tests {
 
     fn passage(title: &str) -> Passage {
         Passage {
+            usage: 0,
             id: format!("factbook/{title}"),
             source: "CIA World Factbook".into(),
             kind: PassageKind::Text,

@@ -77,20 +77,35 @@ fn build_search_and_eval_from_the_command_line() {
     std::fs::write(
         &questions,
         "{\"question\": \"capital of Japan?\", \"relevant\": [\"factbook/ja/capital\"]}\n\
-         {\"question\": \"What languages are spoken in Peru?\", \"relevant\": [\"factbook/pe/languages\"]}\n",
+         {\"question\": \"What languages are spoken in Peru?\", \"relevant\": [\"factbook/pe/languages\"]}\n\
+         {\"context\": [{\"role\": \"user\", \"content\": \"capital of Japan?\"}, \
+         {\"role\": \"assistant\", \"content\": \"Tokyo.\"}], \"question\": \"And Peru?\", \
+         \"relevant\": [\"factbook/pe/capital\"], \"kind\": \"follow-up\"}\n",
     )
     .unwrap();
-    let out = adapterbot(&[
-        "eval",
-        "knowledge",
-        "--questions",
-        s(&questions),
-        "--index",
-        s(&index),
-        "--json",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["questions"], 2);
-    assert_eq!(r["recall_at_3"], 1.0);
+    let eval = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "knowledge",
+            "--questions",
+            s(&questions),
+            "--index",
+            s(&index),
+            "--json",
+            "--no-rerank",
+        ];
+        args.extend_from_slice(extra);
+        let out = adapterbot(&args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let r = eval(&[]);
+    assert_eq!(r["overall"]["questions"], 3);
+    assert_eq!(r["overall"]["recall_at_1"], 1.0);
+    assert_eq!(r["by_kind"]["follow-up"]["recall_at_1"], 1.0);
+    assert_eq!(r["reranked"], false);
+    // Without the conversation, "And Peru?" has no field to search for.
+    let r = eval(&["--no-context"]);
+    assert_eq!(r["by_kind"]["follow-up"]["recall_at_1"], 0.0);
+    assert_eq!(r["by_kind"]["single"]["recall_at_1"], 1.0);
 }

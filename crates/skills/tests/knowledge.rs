@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use adapterbot_skills::knowledge::eval::{evaluate, load_questions};
 use adapterbot_skills::knowledge::{
-    build_index, BuildOptions, KnowledgeError, KnowledgeStore, PassageKind,
+    build_index, BuildOptions, HybridSettings, KnowledgeError, KnowledgeStore, PassageKind,
+    Reranker, Said,
 };
 use serde_json::json;
 
@@ -406,7 +407,71 @@ fn real_factbook_builds_in_seconds_and_knows_the_capital_of_australia() {
     assert_eq!(hits[0].text, "Australia — capital: Canberra.");
 }
 
-/// The whole index (~10 s to build on two cores) against the labelled questions.
+/// A conversation: user and assistant turns alternating, the user first.
+fn said<'a>(turns: &[&'a str]) -> Vec<Said<'a>> {
+    turns
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Said {
+            user: i % 2 == 0,
+            text: t,
+        })
+        .collect()
+}
+
+#[test]
+fn follow_ups_are_searched_with_the_subject_and_field_they_leave_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = built(dir.path());
+    for (turns, want, query) in [
+        (
+            &[
+                "How many people live in Japan?",
+                "About 123 million.",
+                "What about Canada?",
+            ][..],
+            "factbook/ca/population",
+            "How many people live in Canada?",
+        ),
+        (
+            &[
+                "What is the capital of Australia?",
+                "Canberra.",
+                "What languages do they speak there?",
+            ][..],
+            "factbook/as/languages",
+            "What languages do they speak there? (Australia)",
+        ),
+        (
+            &[
+                "Tell me about Canada.",
+                "It is in North America.",
+                "And its capital?",
+            ][..],
+            "factbook/ca/capital",
+            "And its capital? (Canada)",
+        ),
+    ] {
+        let r = store.retrieve(&said(turns), 3).unwrap();
+        assert_eq!(r.decision.query.text, query);
+        assert!(r.decision.query.rewritten);
+        assert_eq!(r.passages[0].id, want, "{turns:?}");
+        assert!(!r.decision.abstained && !r.decision.reranked);
+    }
+    // A turn with its subject and field is searched as typed, as `search` does.
+    let r = store
+        .retrieve(&said(&["What is the capital of Japan?"]), 3)
+        .unwrap();
+    assert!(!r.decision.query.rewritten);
+    assert_eq!(
+        r.passages,
+        store.search("What is the capital of Japan?", 3).unwrap()
+    );
+}
+
+/// The whole index (~10 s to build on two cores) against the labelled questions: the old
+/// single-turn questions searched lexically, then the conversational valid split as served
+/// (re-ranked with the encoder, abstaining), when the encoder is fetched.
 #[test]
 fn real_index_meets_recall_at_3_on_the_labelled_questions() {
     let Some(sources) = real_sources() else {
@@ -422,9 +487,9 @@ fn real_index_meets_recall_at_3_on_the_labelled_questions() {
     assert!(questions.len() >= 60);
     let r = evaluate(&store, &questions).unwrap();
     assert!(
-        r.recall_at_3 >= 0.9,
+        r.overall.recall_at_3 >= 0.9,
         "recall@3 {:.3}: {:#?}",
-        r.recall_at_3,
+        r.overall.recall_at_3,
         r.misses
     );
 
@@ -432,9 +497,33 @@ fn real_index_meets_recall_at_3_on_the_labelled_questions() {
     let held_out = load_questions(&data.join("questions_heldout.jsonl")).unwrap();
     let r = evaluate(&store, &held_out).unwrap();
     assert!(
-        r.recall_at_3 >= 0.8,
+        r.overall.recall_at_3 >= 0.8,
         "held-out recall@3 {:.3}: {:#?}",
-        r.recall_at_3,
+        r.overall.recall_at_3,
         r.misses
+    );
+
+    let encoder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/minilm");
+    if !encoder.join("model.safetensors").is_file() {
+        eprintln!("skipped re-ranking: models/minilm is missing (run models/fetch.sh)");
+        return;
+    }
+    let store = store.with_reranker(Reranker::load(&encoder).unwrap(), HybridSettings::default());
+    let valid = load_questions(&data.join("eval/valid.jsonl")).unwrap();
+    let r = evaluate(&store, &valid).unwrap();
+    // Measured 0.833 / 0.889, abstaining on 0.85 of the unanswerable and 0.022 of the others
+    // (docs/knowledge.md); the bounds leave room for a tie broken otherwise.
+    let (o, a) = (&r.overall, &r.abstain);
+    assert!(r.reranked);
+    assert!(
+        o.recall_at_1 >= 0.78 && o.recall_at_3 >= 0.85,
+        "valid recall@1 {:.3}, @3 {:.3}: {:#?}",
+        o.recall_at_1,
+        o.recall_at_3,
+        r.misses
+    );
+    assert!(
+        a.unanswerable_abstained >= 0.75 && a.answerable_abstained <= 0.05,
+        "{a:?}"
     );
 }

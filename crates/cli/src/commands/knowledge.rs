@@ -4,8 +4,10 @@
 use std::path::PathBuf;
 
 use adapterbot_skills::knowledge::{
-    build_index, BuildOptions, KnowledgeStore, DEFAULT_INDEX_DIR, DEFAULT_SOURCES_DIR,
+    build_index, BuildOptions, HybridSettings, KnowledgeStore, Passage, Reranker, Said,
+    DEFAULT_INDEX_DIR, DEFAULT_SOURCES_DIR,
 };
+use adapterbot_skills::manager::DEFAULT_ENCODER_DIR;
 use anyhow::Context;
 
 #[derive(clap::Args, Debug)]
@@ -70,6 +72,17 @@ pub struct SearchArgs {
     /// Instead of searching, show how the passage with this id scores for the query.
     #[arg(long, value_name = "ID")]
     pub explain: Option<String>,
+    /// Search as a turn is served: read in its conversation, re-ranked with the encoder,
+    /// abstaining when nothing fits (the default is the lexical search alone).
+    #[arg(long)]
+    pub served: bool,
+    /// The conversation before the query, oldest first, the user's and the bot's turns in
+    /// turn (the user first); implies --served.
+    #[arg(long, value_name = "TURN")]
+    pub context: Vec<String>,
+    /// The sentence encoder that re-ranks (with --served).
+    #[arg(long, env = "ADAPTERBOT_ENCODER_DIR", default_value = DEFAULT_ENCODER_DIR)]
+    pub encoder_dir: PathBuf,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -108,6 +121,40 @@ fn build(a: BuildArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The passages a turn would be given, after printing how they were found.
+fn served(store: KnowledgeStore, a: &SearchArgs) -> anyhow::Result<Vec<Passage>> {
+    let reranker = Reranker::load(&a.encoder_dir)
+        .context("loading the re-ranking encoder (run models/fetch.sh)")?;
+    let store = store.with_reranker(reranker, HybridSettings::default());
+    let mut conversation: Vec<Said> = a
+        .context
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Said {
+            user: i % 2 == 0,
+            text: t,
+        })
+        .collect();
+    if !conversation.last().is_none_or(|s| !s.user) {
+        anyhow::bail!("--context must end with the bot's turn (give an even number of turns)");
+    }
+    conversation.push(Said {
+        user: true,
+        text: &a.query,
+    });
+    let r = store.retrieve(&conversation, a.k)?;
+    let d = &r.decision;
+    // On stderr, so that --json stays one JSON document.
+    eprintln!(
+        "query: {:?}{}; best score {}; {}",
+        d.query.text,
+        if d.query.rewritten { " (rewritten)" } else { "" },
+        d.best_score.map_or("-".into(), |s| format!("{s:.2}")),
+        if d.abstained { "abstained: no passage fits" } else { "answered" }
+    );
+    Ok(r.passages)
+}
+
 fn search(a: SearchArgs) -> anyhow::Result<()> {
     let store = a.index.open()?;
     if let Some(id) = &a.explain {
@@ -117,7 +164,11 @@ fn search(a: SearchArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let hits = store.search(&a.query, a.k)?;
+    let hits = if a.served || !a.context.is_empty() {
+        served(store, &a)?
+    } else {
+        store.search(&a.query, a.k)?
+    };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&hits)?);
         return Ok(());

@@ -98,6 +98,7 @@ pub fn build_index(opts: &BuildOptions) -> Result<BuildReport, KnowledgeError> {
                 doc.add_text(fields.title, &d.title);
                 doc.add_text(fields.text, &d.text);
                 doc.add_text(fields.keywords, &d.keywords);
+                doc.add_u64(fields.usage, u64::from(d.usage));
                 for name in &d.names {
                     doc.add_text(fields.names, schema::normalise_name(name));
                 }

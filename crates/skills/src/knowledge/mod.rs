@@ -7,10 +7,14 @@
 //!   free user text (no query syntax) with the best passages.
 //! - [`eval`] measures retrieval on labelled questions.
 
+mod asked;
 mod build;
+mod conversation;
 pub mod eval;
 mod linearise;
 mod manifest;
+mod rerank;
+mod retrieve;
 mod schema;
 pub mod sources;
 mod store;
@@ -20,7 +24,10 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use build::{build_index, BuildOptions, BuildReport};
+pub use conversation::{ContextualQuery, Said};
 pub use manifest::{Manifest, PassageCounts, SourceSummary};
+pub use rerank::{HybridSettings, Reranker, RERANK_ENCODER_LAYERS};
+pub use retrieve::{Retrieval, RetrievalDecision};
 pub use store::{KnowledgeStore, SearchWeights};
 
 /// Where `adapterbot knowledge build` writes the index and where the server looks for it.
@@ -75,6 +82,10 @@ pub struct Passage {
     /// The linearised text that goes into the prompt.
     pub text: String,
     pub score: f32,
+    /// How often the passage's sense is used (WordNet's tagged-sense count; 0 for the
+    /// Factbook). Re-ranking prefers common senses.
+    #[serde(skip)]
+    pub usage: u32,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@ use tantivy::Index;
 
 /// Bumped whenever the schema, the analyzer or the meaning of a field changes, so that an old
 /// index is refused with a clear message instead of answering badly.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// tantivy's `en_stem` chain plus ASCII folding, so "Bogota" finds "Bogotá".
 const ANALYZER: &str = "adapterbot_en";
@@ -27,6 +27,7 @@ pub struct Fields {
     pub text: Field,
     pub keywords: Field,
     pub names: Field,
+    pub usage: Field,
 }
 
 pub fn schema() -> Schema {
@@ -63,6 +64,8 @@ pub fn schema() -> Schema {
     b.add_text_field("keywords", unscored(KEYWORD_ANALYZER));
     // Each name is one term, already normalised by `normalise_name`.
     b.add_text_field("names", unscored("raw"));
+    // How common the passage's sense is (re-ranking reads it; not searched).
+    b.add_u64_field("usage", NumericOptions::default().set_stored());
     b.build()
 }
 
@@ -78,6 +81,7 @@ impl Fields {
             text: f("text")?,
             keywords: f("keywords")?,
             names: f("names")?,
+            usage: f("usage")?,
         })
     }
 }
@@ -141,11 +145,32 @@ pub fn name_candidates(text: &str, limit: usize) -> Vec<String> {
                 continue;
             }
             let name = run.join(" ");
-            if !out.contains(&name) && out.len() < limit {
-                out.push(name);
+            // A plural names its singular ("ostriches" → "ostrich", "bees" → "bee").
+            let singulars = singular_forms(&name);
+            for name in std::iter::once(name).chain(singulars) {
+                if !out.contains(&name) && out.len() < limit {
+                    out.push(name);
+                }
             }
         }
     }
+    out
+}
+
+/// The singulars an English plural may have, by the regular rules: "-ies" → "-y", "-es" →
+/// "" and "-s" → "". Empty for a name whose last word does not end in "s".
+fn singular_forms(name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if name.len() < 4 || !name.ends_with('s') || name.ends_with("ss") {
+        return out;
+    }
+    if let Some(stem) = name.strip_suffix("ies") {
+        out.push(format!("{stem}y"));
+    }
+    if let Some(stem) = name.strip_suffix("es") {
+        out.push(stem.to_string());
+    }
+    out.push(name[..name.len() - 1].to_string());
     out
 }
 
@@ -155,7 +180,7 @@ pub fn name_candidates(text: &str, limit: usize) -> Vec<String> {
 /// fact ("how many people" for a population), with a stem of their own there ("many" must not
 /// find "Manis" in the text).
 #[rustfmt::skip]
-const QUERY_STOP_WORDS: &[&str] = &[
+pub const QUERY_STOP_WORDS: &[&str] = &[
     "a", "about", "an", "and", "any", "are", "as", "at", "be", "but", "by", "can", "could",
     "define", "definition", "describe", "did", "do", "does", "explain", "for", "from", "give",
     "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "know", "many", "me", "mean",
@@ -223,6 +248,14 @@ mod tests {
     fn names_are_looked_up_by_runs_of_words() {
         assert_eq!(normalise_name("Côte d'Ivoire"), "cote d ivoire");
         assert_eq!(name_candidates("What is a kestrel?", 64), ["kestrel"]);
+        assert_eq!(
+            name_candidates("ostriches", 64),
+            ["ostriches", "ostrich", "ostriche"]
+        );
+        assert_eq!(
+            name_candidates("berries glass", 64)[..3],
+            ["berries", "berry", "berri"]
+        );
         assert_eq!(
             name_candidates("capital of South Africa", 64),
             [

@@ -8,8 +8,11 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
 
+use super::conversation::Rewriter;
 use super::manifest::Manifest;
+use super::rerank::{HybridSettings, Reranker};
 use super::schema::{self, Fields, FORMAT_VERSION};
+use super::sources;
 use super::{KnowledgeError, Passage, PassageKind};
 
 /// How the parts of a query count against each other. The defaults were tuned on
@@ -48,6 +51,9 @@ pub struct KnowledgeStore {
     keyword_analyzer: TextAnalyzer,
     manifest: Manifest,
     weights: SearchWeights,
+    pub(super) rewriter: Rewriter,
+    /// Dense re-ranking and abstaining, when an encoder was given ([`Self::with_reranker`]).
+    pub(super) hybrid: Option<(Reranker, HybridSettings)>,
 }
 
 impl KnowledgeStore {
@@ -80,6 +86,11 @@ impl KnowledgeStore {
             keyword_analyzer: schema::keyword_analyzer(),
             manifest,
             weights: SearchWeights::default(),
+            rewriter: Rewriter::new(
+                sources::factbook::intents().iter().map(|(_, t)| t.as_str()),
+                sources::wordnet::intents().iter().map(|(_, t)| t.as_str()),
+            ),
+            hybrid: None,
         })
     }
 
@@ -87,6 +98,18 @@ impl KnowledgeStore {
     pub fn with_weights(mut self, weights: SearchWeights) -> Self {
         self.weights = weights;
         self
+    }
+
+    /// The same store, re-ranking its candidates with `reranker` and abstaining as `settings`
+    /// say ([`Self::retrieve`]).
+    pub fn with_reranker(mut self, reranker: Reranker, settings: HybridSettings) -> Self {
+        self.hybrid = Some((reranker, settings));
+        self
+    }
+
+    /// The re-ranking settings, when the store re-ranks.
+    pub fn hybrid_settings(&self) -> Option<HybridSettings> {
+        self.hybrid.as_ref().map(|(_, s)| *s)
     }
 
     pub fn weights(&self) -> SearchWeights {
@@ -109,14 +132,12 @@ impl KnowledgeStore {
         if k == 0 {
             return Ok(Vec::new());
         }
-        let searcher = self.reader.searcher();
-        let Some(query) = self.query(&searcher, query)? else {
-            return Ok(Vec::new());
-        };
-        let hits = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
-        hits.into_iter()
-            .map(|(score, addr)| self.passage(&searcher, addr, score))
-            .collect()
+        self.lexical(&self.reader.searcher(), query, k)
+    }
+
+    /// A snapshot of the index to search with.
+    pub(super) fn searcher(&self) -> Searcher {
+        self.reader.searcher()
     }
 
     /// The passage with this id, if the index holds it (for checking labelled questions).
@@ -186,6 +207,48 @@ impl KnowledgeStore {
         Ok((!clauses.is_empty()).then(|| BooleanQuery::new(clauses)))
     }
 
+    /// The name to show of the Factbook country one of whose names is exactly `name` (as
+    /// [`schema::normalise_name`] gives it), if any.
+    pub(super) fn country_named(&self, searcher: &Searcher, name: &str) -> Option<String> {
+        let term = Term::from_field_text(self.fields.names, name);
+        if searcher.doc_freq(&term).ok()? == 0 {
+            return None;
+        }
+        let factbook = Term::from_field_text(self.fields.source, sources::factbook::SOURCE);
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(factbook, IndexRecordOption::Basic)),
+            ),
+        ]);
+        let (_, addr) = searcher
+            .search(&q, &TopDocs::with_limit(1).order_by_score())
+            .ok()?
+            .into_iter()
+            .next()?;
+        self.passage(searcher, addr, 0.0).ok().map(|p| p.title)
+    }
+
+    /// The `k` best hits for `query` with the searcher given (BM25 and constant clauses).
+    pub(super) fn lexical(
+        &self,
+        searcher: &Searcher,
+        query: &str,
+        k: usize,
+    ) -> Result<Vec<Passage>, KnowledgeError> {
+        let Some(query) = self.query(searcher, query)? else {
+            return Ok(Vec::new());
+        };
+        let hits = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
+        hits.into_iter()
+            .map(|(score, addr)| self.passage(searcher, addr, score))
+            .collect()
+    }
+
     fn address(&self, searcher: &Searcher, id: &str) -> Result<Option<DocAddress>, KnowledgeError> {
         let q = TermQuery::new(
             Term::from_field_text(self.fields.id, id),
@@ -224,6 +287,10 @@ impl KnowledgeStore {
             title: text(f.title),
             text: text(f.text),
             score,
+            usage: doc
+                .get_first(f.usage)
+                .and_then(|v| v.as_u64())
+                .map_or(0, |u| u32::try_from(u).unwrap_or(u32::MAX)),
         })
     }
 }

@@ -66,7 +66,7 @@ const FIELDS: &[Field] = &[
     field(GOV, "Capital", "time-zone", "time difference (capital)", "time zone clock hours utc gmt", Parts::Only(&["time difference"])),
     field(GOV, "Country name", "name", "country name", "official name called named etymology", Parts::Only(&["conventional long form", "conventional short form", "local long form", "former", "etymology"])),
     field(GOV, "Government type", "government", "government type", "form of government political system regime", Parts::All),
-    field(GOV, "Executive branch", "leaders", "executive branch", "leader head of state head of government president prime minister king queen monarch ruler", Parts::Only(&["chief of state", "head of government"])),
+    field(GOV, "Executive branch", "leaders", "executive branch", "leader leads heads runs rules governs in charge head of state head of government president prime minister king queen monarch ruler", Parts::Only(&["chief of state", "head of government"])),
     field(GOV, "Independence", "independence", "independence", "independent independence became founded date", Parts::All),
     field(GOV, "National holiday", "national-holiday", "national holiday", "national day holiday celebrate", Parts::All),
     field(GOV, "Administrative divisions", "divisions", "administrative divisions", "states provinces regions districts divisions", Parts::All),
@@ -88,11 +88,11 @@ const FIELDS: &[Field] = &[
     field(GEO, "Natural resources", "resources", "natural resources", "resources minerals raw materials", Parts::All),
     field(GEO, "Natural hazards", "hazards", "natural hazards", "disasters hazards earthquakes floods", Parts::All),
     field(GEO, "Major rivers (by length in km)", "rivers", "major rivers", "river rivers longest", Parts::All),
-    field(PEOPLE, "Population", "population", "population", "people inhabitants residents live living population size how many", Parts::Only(&["total", "male", "female"])),
+    field(PEOPLE, "Population", "population", "population", "people inhabitants residents live living population size", Parts::Only(&["total", "male", "female"])),
     field(PEOPLE, "Nationality", "nationality", "nationality", "demonym citizens called people nationality", Parts::Only(&["noun", "adjective"])),
     field(PEOPLE, "Ethnic groups", "ethnic-groups", "ethnic groups", "ethnicity ethnic groups races", Parts::All),
     field(PEOPLE, "Languages", "languages", "languages", "language speak spoken tongue official", Parts::All),
-    field(PEOPLE, "Religions", "religions", "religions", "religion faith believe worship church", Parts::All),
+    field(PEOPLE, "Religions", "religions", "religions", "religion religious faith believe worship church catholic christian muslim islam buddhist hindu jewish", Parts::All),
     field(PEOPLE, "Median age", "median-age", "median age", "age old average", Parts::Only(&["total", "male", "female"])),
     field(PEOPLE, "Population growth rate", "population-growth", "population growth rate", "growth growing", Parts::All),
     field(PEOPLE, "Birth rate", "birth-rate", "birth rate", "births born babies", Parts::All),
@@ -109,7 +109,7 @@ const FIELDS: &[Field] = &[
     field(ECON, "Industries", "industries", "industries", "industry industries manufacturing", Parts::All),
     field(ECON, "Agricultural products", "agriculture", "agricultural products", "agriculture farming crops grow", Parts::All),
     field(ECON, "Exports - commodities", "exports", "export commodities", "exports export sell main", Parts::All),
-    field(ECON, "Exports - partners", "export-partners", "export partners", "exports trade partners", Parts::All),
+    field(ECON, "Exports - partners", "export-partners", "export partners", "exports trade partners sell to buyers customers", Parts::All),
     field(ECON, "Imports - commodities", "imports", "import commodities", "imports import buy", Parts::All),
     field(COMMS, "Internet country code", "internet-code", "internet country code", "internet domain tld web", Parts::All),
 ];
@@ -163,6 +163,35 @@ fn sorted_entries(dir: &Path) -> Result<Vec<std::path::PathBuf>, KnowledgeError>
     Ok(v)
 }
 
+/// What each kind of Factbook passage answers, keyed as [`intent_of`] keys a passage id: the
+/// field's label and the words people ask for it with (the re-ranker embeds these).
+pub fn intents() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = FIELDS
+        .iter()
+        .map(|f| (intent_key(f.slug), format!("{} {}", f.label, f.aliases)))
+        .collect();
+    for (slug, words) in [
+        ("currency", "currency money exchange rate dollar"),
+        ("background", "history background"),
+        ("economy", "economy economic overview"),
+    ] {
+        out.push((intent_key(slug), words.to_string()));
+    }
+    out
+}
+
+/// The intent of a Factbook passage id (`factbook/<code>/<slug>[/<i>]`), `None` for another
+/// source's id.
+pub fn intent_of(id: &str) -> Option<String> {
+    let mut parts = id.strip_prefix("factbook/")?.split('/');
+    let _code = parts.next()?;
+    parts.next().map(intent_key)
+}
+
+fn intent_key(slug: &str) -> String {
+    format!("factbook:{slug}")
+}
+
 /// The passages of one country file.
 fn country_docs(path: &Path, json: &Value) -> Vec<SourceDoc> {
     let code = path
@@ -185,6 +214,7 @@ fn country_docs(path: &Path, json: &Value) -> Vec<SourceDoc> {
             text: table_row(&names.display, label, value),
             keywords: format!("{} {aliases}", names.aliases),
             names: names.names.clone(),
+            usage: 0,
         });
     };
     for f in FIELDS {
@@ -240,6 +270,7 @@ fn country_docs(path: &Path, json: &Value) -> Vec<SourceDoc> {
                 text: with_full_stop(format!("{}: {p}", names.display)),
                 keywords: format!("{} {aliases}", names.aliases),
                 names: names.names.clone(),
+                usage: 0,
             });
         }
     }
@@ -276,9 +307,10 @@ impl CountryNames {
             .or_else(|| short.clone())
             .unwrap_or_else(|| title_case(region));
         let people = json.get(PEOPLE).and_then(|p| p.get("Nationality"));
-        let nationality = ["noun", "adjective"]
+        let nationality: Vec<String> = ["noun", "adjective"]
             .into_iter()
-            .filter_map(|k| people?.get(k)?.get("text")?.as_str().map(clean_html));
+            .filter_map(|k| people?.get(k)?.get("text")?.as_str().map(clean_html))
+            .collect();
         let mut names = vec![display.clone()];
         for n in [short, long, abbreviation].into_iter().flatten() {
             // "The Gambia" is asked about as "Gambia", "Congo (Brazzaville)" as "Congo".
@@ -293,9 +325,17 @@ impl CountryNames {
         let aliases = names
             .iter()
             .cloned()
-            .chain(nationality)
+            .chain(nationality.iter().cloned())
             .collect::<Vec<_>>()
             .join(" ");
+        // "Belgian national anthem": the nationality names the country too. "Briton(s),
+        // British (collective plural)" gives "Briton" and "British".
+        for n in nationality.iter().flat_map(|t| t.split([',', ';'])) {
+            let n = n.split('(').next().unwrap_or(n).trim().to_string();
+            if !n.is_empty() && n.split_whitespace().count() <= 3 && !names.contains(&n) {
+                names.push(n);
+            }
+        }
         CountryNames {
             display,
             names,

@@ -26,6 +26,21 @@ pub struct SourceDoc {
     /// The names of the subject (country names, a synset's words): a question that names one
     /// exactly ranks its passages up.
     pub names: Vec<String>,
+    /// How often the subject's sense is used in text: WordNet's count of tagged senses
+    /// (`index.sense`) for a synset's passages, 0 for everything else.
+    pub usage: u32,
+}
+
+/// Every passage intent of every source: (key, the words that say it).
+pub fn intents() -> Vec<(String, String)> {
+    let mut out = factbook::intents();
+    out.extend(wordnet::intents());
+    out
+}
+
+/// The intent key of a passage id, whichever source it came from.
+pub fn intent_of(id: &str) -> Option<String> {
+    factbook::intent_of(id).or_else(|| wordnet::intent_of(id))
 }
 
 /// What one source reader read.

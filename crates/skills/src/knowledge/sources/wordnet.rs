@@ -59,8 +59,32 @@ const RELATIONS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// How often each sense is used (tagged-sense counts), beside the data files.
+const SENSE_INDEX: &str = "index.sense";
+
 /// The words of asking for a definition, searched with every gloss.
 const GLOSS_KEYWORDS: &str = "mean meaning definition define";
+
+/// What each kind of WordNet passage answers, keyed as [`intent_of`] keys a passage id: a
+/// gloss, or a relation as it reads plus the words people ask for it with.
+pub fn intents() -> Vec<(String, String)> {
+    let mut out = vec![(intent_key("gloss"), format!("what is {GLOSS_KEYWORDS}"))];
+    for &(_, slug, relation, keywords) in RELATIONS {
+        out.push((intent_key(slug), format!("{relation} {keywords}")));
+    }
+    out
+}
+
+/// The intent of a WordNet passage id: `wordnet/<pos>/<offset>` is a gloss,
+/// `wordnet/<pos>/<offset>/<relation>/…` a relation. `None` for another source's id.
+pub fn intent_of(id: &str) -> Option<String> {
+    let mut parts = id.strip_prefix("wordnet/")?.split('/').skip(2);
+    Some(intent_key(parts.next().unwrap_or("gloss")))
+}
+
+fn intent_key(slug: &str) -> String {
+    format!("wordnet:{slug}")
+}
 
 /// One synset as read from a data line.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,9 +141,47 @@ pub fn read_wordnet(dir: &Path) -> Result<SourceRead, KnowledgeError> {
     if out.skipped > 0 {
         tracing::warn!("WordNet: skipped {} malformed line(s)", out.skipped);
     }
+    let usage = read_usage(dir, &mut hasher, &mut out)?;
     out.sha256 = hasher.finish();
-    out.docs = synset_docs(&synsets);
+    out.docs = synset_docs(&synsets, &usage);
     Ok(out)
+}
+
+/// The tagged-sense counts of `index.sense` summed per synset, keyed by (part of speech,
+/// offset). The file is optional: without it every count is 0.
+fn read_usage(
+    dir: &Path,
+    hasher: &mut SourceHasher,
+    out: &mut SourceRead,
+) -> Result<HashMap<(char, u32), u32>, KnowledgeError> {
+    let path = dir.join(SENSE_INDEX);
+    let mut usage = HashMap::new();
+    if !path.is_file() {
+        return Ok(usage);
+    }
+    let bytes = read(&path)?;
+    hasher.add(SENSE_INDEX, &bytes);
+    out.files += 1;
+    // `sense_key synset_offset sense_number tag_cnt`; the key's `%N` is the synset type.
+    for line in String::from_utf8_lossy(&bytes).lines() {
+        let mut t = line.split_whitespace();
+        let (Some(key), Some(offset), Some(_), Some(count)) =
+            (t.next(), t.next(), t.next(), t.next())
+        else {
+            continue;
+        };
+        let pos = match key.split_once('%').and_then(|(_, k)| k.chars().next()) {
+            Some('1') => 'n',
+            Some('2') => 'v',
+            Some('3' | '5') => 'a',
+            Some('4') => 'r',
+            _ => continue,
+        };
+        if let (Ok(offset), Ok(count)) = (offset.parse::<u32>(), count.parse::<u32>()) {
+            *usage.entry((pos, offset)).or_insert(0) += count;
+        }
+    }
+    Ok(usage)
 }
 
 /// Reads one data line of the file holding part of speech `file_pos`.
@@ -231,12 +293,13 @@ fn synset_id(pos: char, offset: u32) -> String {
 }
 
 /// The passages of every synset: its gloss, then its relations.
-fn synset_docs(synsets: &[Synset]) -> Vec<SourceDoc> {
+fn synset_docs(synsets: &[Synset], usage: &HashMap<(char, u32), u32>) -> Vec<SourceDoc> {
     let by_key: HashMap<(char, u32), &Synset> =
         synsets.iter().map(|s| ((s.pos, s.offset), s)).collect();
     let mut docs = Vec::with_capacity(synsets.len() * 2);
     let mut antonym_pairs = HashSet::new();
     for s in synsets {
+        let used = usage.get(&(s.pos, s.offset)).copied().unwrap_or(0);
         let mut text = format!("{} ({}): {}", s.words[0], pos_name(s.pos), s.definition);
         if s.words.len() > 1 {
             text = format!(
@@ -253,6 +316,7 @@ fn synset_docs(synsets: &[Synset]) -> Vec<SourceDoc> {
             text: with_full_stop(text),
             keywords: GLOSS_KEYWORDS.to_string(),
             names: s.words.clone(),
+            usage: used,
         });
         for p in &s.pointers {
             let Some(&(_, slug, relation, keywords)) = RELATIONS.iter().find(|r| r.0 == p.symbol)
@@ -295,7 +359,13 @@ fn synset_docs(synsets: &[Synset]) -> Vec<SourceDoc> {
                 title: s.words.join(", "),
                 text,
                 keywords: keywords.to_string(),
-                names: s.words.clone(),
+                // An antonym pair is stored once, so it answers to both of its words.
+                names: if slug == "antonym" {
+                    s.words.iter().chain(&target.words).cloned().collect()
+                } else {
+                    s.words.clone()
+                },
+                usage: used,
             });
         }
     }
@@ -403,7 +473,7 @@ mod tests {
             .iter()
             .map(|(l, p)| parse_line(l, *p).unwrap())
             .collect();
-        let docs = synset_docs(&synsets);
+        let docs = synset_docs(&synsets, &HashMap::new());
         let gloss = docs.iter().find(|d| d.id == "wordnet/n/00000004").unwrap();
         assert_eq!(
             gloss.text,
