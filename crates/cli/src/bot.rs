@@ -21,6 +21,17 @@ pub fn stream_turn(
     turn: &PlannedTurn,
     mut on_text: impl FnMut(&str) -> std::io::Result<()>,
 ) -> anyhow::Result<Streamed> {
+    if let Some(reply) = &turn.decided_reply {
+        on_text(&reply.text)?;
+        return Ok(Streamed {
+            text: reply.text.clone(),
+            finish_reason: Some(FinishReason::Stop),
+            usage: Usage {
+                prompt_tokens: 0,
+                completion_tokens: reply.tokens,
+            },
+        });
+    }
     let mut out = Streamed {
         text: String::new(),
         finish_reason: None,

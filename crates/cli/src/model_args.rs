@@ -7,7 +7,7 @@ use adapterbot_engine::{Adapter, AdapterManifest, DeviceChoice, Engine, LoadOpti
 use adapterbot_skills::knowledge::DEFAULT_INDEX_DIR;
 use adapterbot_skills::manager::{DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
 use adapterbot_skills::planner_load::{
-    load_knowledge, load_persona_order, DEFAULT_SKILL, DEFAULT_SKILLS_DIR,
+    load_knowledge, load_persona_order, rerank, DEFAULT_SKILL, DEFAULT_SKILLS_DIR,
 };
 use adapterbot_skills::registry::validate_id;
 use adapterbot_skills::{
@@ -126,7 +126,8 @@ pub fn terminal_planner(
         .settings
         .uses_knowledge
         .then(|| load_knowledge(&planner.knowledge_dir))
-        .flatten();
+        .flatten()
+        .map(|store| rerank(store, None, &planner.encoder_dir));
     // And one that speaks from a persona lists its facts as it was trained to read them.
     let persona_order = skill
         .settings

@@ -181,6 +181,78 @@ async fn auto_sends_a_capital_question_to_knowledge_with_the_passage_and_the_rep
     s.shutdown().await;
 }
 
+// A follow-up names neither the country nor the field on its own: retrieval carries them over
+// from the turn before, says so in the route event, and the reply uses the right country's row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_is_retrieved_in_its_conversation() {
+    let s = start_full(ServerConfig::default()).await;
+    let body = json!({
+        "messages": [
+            user("What is the capital of Australia?"),
+            {"role": "assistant", "content": "The capital of Australia is Canberra."},
+            user("And what about Canada?"),
+        ],
+        "skill": "knowledge", "max_tokens": 40, "temperature": 0,
+    });
+    let events = read_sse(
+        client()
+            .post(s.at("/api/chat"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let route = events[0].json();
+    let retrieval = &route["retrieval"];
+    assert_eq!(
+        retrieval["query"]["text"], "What is the capital of Canada?",
+        "{route}"
+    );
+    assert_eq!(retrieval["query"]["rewritten"], true, "{route}");
+    assert_eq!(retrieval["abstained"], false, "{route}");
+    assert_eq!(
+        route["knowledge"][0]["id"], "factbook/ca/capital",
+        "{route}"
+    );
+    let reply = reply_text(&events);
+    assert!(reply.contains("Ottawa"), "the reply: {reply:?} ({route})");
+    s.shutdown().await;
+}
+
+// A question the sources cannot answer gets no passages and the skill's own "I don't know",
+// not a reply made up from another country's rows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_no_passage_answers_is_declined() {
+    let s = start_full(ServerConfig::default()).await;
+    let res = client()
+        .post(s.at("/api/chat"))
+        .json(&chat(40, "knowledge", "What is the capital of Wakanda?"))
+        .send()
+        .await
+        .unwrap();
+    let events = read_sse(res).await;
+    let route = events[0].json();
+    assert_eq!(route["retrieval"]["abstained"], true, "{route}");
+    assert!(route["knowledge"].as_array().unwrap().is_empty(), "{route}");
+    let reply = reply_text(&events);
+    let settings: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::repo().join("models/skills/knowledge/skill.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        reply,
+        settings["no_facts_reply"].as_str().unwrap(),
+        "{events:?}"
+    );
+    let done = events.last().unwrap();
+    assert_eq!(done.event, "done", "{events:?}");
+    assert_eq!(done.json()["finish_reason"], "stop");
+    assert!(done.json()["usage"]["completion_tokens"].as_u64().unwrap() > 0);
+    s.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn auto_sends_bad_news_to_empathetic() {
     let s = start_full(ServerConfig::default()).await;

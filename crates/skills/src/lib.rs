@@ -16,4 +16,6 @@ pub use planner_load::{load_persona_order, PlannerLoadError, PlannerPaths};
 pub use prompt::{build_prompt, validate_messages, BuiltPrompt, PromptContext, PromptError};
 pub use registry::{LoadProblem, Skill, SkillError, SkillRegistry};
 pub use settings::SkillSettings;
-pub use turn::{clean_persona, PlannedTurn, SkillChoice, TurnError, TurnPlanner, TurnRequest};
+pub use turn::{
+    clean_persona, DecidedReply, PlannedTurn, SkillChoice, TurnError, TurnPlanner, TurnRequest,
+};

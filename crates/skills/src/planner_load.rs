@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use adapterbot_engine::{Backbone, Device};
 
-use crate::knowledge::{KnowledgeStore, DEFAULT_INDEX_DIR};
+use crate::knowledge::{
+    HybridSettings, KnowledgeStore, Reranker, DEFAULT_INDEX_DIR, RERANK_ENCODER_LAYERS,
+};
 use crate::manager::{DialogueManager, SentenceEncoder, DEFAULT_ENCODER_DIR, DEFAULT_MANAGER_DIR};
 use crate::registry::SkillRegistry;
 use crate::turn::TurnPlanner;
@@ -125,7 +127,10 @@ impl TurnPlanner {
             .manager_dir
             .as_ref()
             .and_then(|dir| load_manager(dir, paths, encoder));
-        let knowledge = load_knowledge(&paths.knowledge_dir);
+        let knowledge = load_knowledge(&paths.knowledge_dir).map(|store| {
+            let encoder = manager.as_ref().map(|m| m.shared_encoder());
+            rerank(store, encoder, &paths.encoder_dir)
+        });
         let persona_order = if registry.iter().any(|s| s.settings.uses_persona) {
             previous
                 .and_then(|p| p.persona_order.clone())
@@ -200,6 +205,31 @@ pub fn load_persona_order(dir: &Path) -> Option<Arc<SentenceEncoder>> {
         Err(e) => {
             tracing::warn!(error = %e, "persona facts keep their given order");
             None
+        }
+    }
+}
+
+/// `store`, re-ranking with the manager's encoder (its first [`RERANK_ENCODER_LAYERS`] layers,
+/// sharing its weights), or one loaded from `encoder_dir` when there is no manager; searching
+/// lexically, with a warning, when neither can be had.
+pub fn rerank(
+    store: KnowledgeStore,
+    manager_encoder: Option<Arc<SentenceEncoder>>,
+    encoder_dir: &Path,
+) -> KnowledgeStore {
+    let reranker = match manager_encoder {
+        Some(e) if e.layers() == RERANK_ENCODER_LAYERS => Reranker::new(e),
+        Some(e) => e
+            .with_layers(Some(RERANK_ENCODER_LAYERS))
+            .map_err(|e| crate::knowledge::KnowledgeError::Index(e.to_string()))
+            .and_then(|e| Reranker::new(Arc::new(e))),
+        None => Reranker::load(encoder_dir),
+    };
+    match reranker {
+        Ok(r) => store.with_reranker(r, HybridSettings::default()),
+        Err(e) => {
+            tracing::warn!(error = %e, "knowledge: no re-ranking, no abstaining (lexical search only)");
+            store
         }
     }
 }

@@ -36,11 +36,18 @@ pub enum PromptError {
     Ranking(String),
 }
 
+/// What the system message says when retrieval abstained.
+pub const NO_FACTS: &str =
+    "No fact you were given answers this question. Say that you do not know.";
+
 /// What goes into one prompt besides the conversation.
 #[derive(Clone, Default)]
 pub struct PromptContext<'a> {
     /// Passages retrieved for this turn, already linearised to text.
     pub knowledge: &'a [String],
+    /// True when retrieval found only passages too weak to give: the skill is told that no
+    /// fact answers the question, so that it says it does not know.
+    pub knowledge_abstained: bool,
     /// Persona facts from the request; the skill's own are used when this is empty.
     pub persona: &'a [String],
     /// When set, persona facts are listed most relevant to the user's turn first
@@ -52,6 +59,7 @@ impl std::fmt::Debug for PromptContext<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PromptContext")
             .field("knowledge", &self.knowledge)
+            .field("knowledge_abstained", &self.knowledge_abstained)
             .field("persona", &self.persona)
             .field("persona_order", &self.persona_order.is_some())
             .finish()
@@ -82,7 +90,7 @@ pub fn build_prompt(
         _ => (None, messages),
     };
     let persona = persona_facts(messages, settings, ctx)?;
-    let system = skill_system_message(system, settings, &persona, ctx.knowledge, &specials);
+    let system = skill_system_message(system, settings, &persona, ctx, &specials);
     let turns: Vec<ChatMessage> = turns.iter().map(clean).collect();
     let available = engine.backbone().context_length().saturating_sub(reserve);
 
@@ -166,9 +174,10 @@ fn skill_system_message(
     system: Option<ChatMessage>,
     settings: &SkillSettings,
     persona: &[String],
-    knowledge: &[String],
+    ctx: &PromptContext<'_>,
     specials: &[String],
 ) -> Option<ChatMessage> {
+    let knowledge = ctx.knowledge;
     let mut parts: Vec<String> = system
         .map(|m| m.content)
         .into_iter()
@@ -194,6 +203,8 @@ fn skill_system_message(
             "Answer using these facts when they are relevant:\n{}",
             facts.join("\n")
         ));
+    } else if settings.uses_knowledge && ctx.knowledge_abstained {
+        parts.push(NO_FACTS.to_string());
     }
     (!parts.is_empty()).then(|| ChatMessage::new("system", parts.join("\n\n")))
 }

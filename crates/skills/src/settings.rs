@@ -15,6 +15,10 @@ pub struct SkillSettings {
     pub persona: Vec<String>,
     /// Sampling defaults for this skill; a request's own values win.
     pub generation: GenerationDefaults,
+    /// For a skill that uses knowledge: what it says, without running the model, when
+    /// retrieval abstains (no passage fits the question). A 135M model told in its prompt that
+    /// nothing answers still answers, from nothing; `None` leaves it to the model.
+    pub no_facts_reply: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use adapterbot_engine::{Adapter, ChatMessage, Engine, SamplingParams};
 use serde::Deserialize;
 
-use crate::knowledge::{KnowledgeError, KnowledgeStore, Passage};
+use crate::knowledge::{KnowledgeError, KnowledgeStore, Passage, RetrievalDecision, Said};
 use crate::manager::{DialogueManager, ManagerError, RouteDecision, RouteSource, SentenceEncoder};
 use crate::prompt::{build_prompt, BuiltPrompt, PromptContext, PromptError};
 use crate::registry::{SkillError, SkillRegistry};
@@ -65,8 +65,22 @@ pub struct PlannedTurn {
     pub route: RouteDecision,
     pub adapter: Option<Arc<Adapter>>,
     pub knowledge: Vec<Passage>,
+    /// How the passages were found (the query as rewritten, whether retrieval abstained);
+    /// `None` when the skill uses no knowledge or there is no store.
+    pub retrieval: Option<RetrievalDecision>,
     pub prompt: BuiltPrompt,
     pub sampling: SamplingParams,
+    /// The reply, when it was decided without the model (the skill's `no_facts_reply` when
+    /// retrieval abstained); the prompt is then not run.
+    pub decided_reply: Option<DecidedReply>,
+}
+
+/// A reply decided without the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecidedReply {
+    pub text: String,
+    /// Its length in the backbone's tokens, for the usage a client is shown.
+    pub tokens: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,10 +127,11 @@ impl TurnPlanner {
         let route = self.route(&req.messages, &req.skill)?;
         let skill = self.registry.get(&route.skill)?;
         let sampling = merge_sampling(&skill.settings, &req.sampling)?;
-        let knowledge = self.retrieve(&skill.settings, &req.messages)?;
+        let (knowledge, retrieval) = self.retrieve(&skill.settings, &req.messages)?;
         let texts: Vec<String> = knowledge.iter().map(|p| p.text.clone()).collect();
         let ctx = PromptContext {
             knowledge: &texts,
+            knowledge_abstained: retrieval.as_ref().is_some_and(|r| r.abstained),
             persona: &req.persona,
             persona_order: self.persona_order.as_deref(),
         };
@@ -127,12 +142,25 @@ impl TurnPlanner {
             &ctx,
             sampling.max_tokens,
         )?;
+        let decided_reply = match (&retrieval, &skill.settings.no_facts_reply) {
+            (Some(r), Some(text)) if r.abstained => Some(DecidedReply {
+                tokens: engine
+                    .tokenizer()
+                    .encode(text)
+                    .map_err(|e| TurnError::Prompt(PromptError::Engine(e.to_string())))?
+                    .len(),
+                text: text.clone(),
+            }),
+            _ => None,
+        };
         Ok(PlannedTurn {
             route,
             adapter: skill.adapter.clone(),
             knowledge,
+            retrieval,
             prompt,
             sampling,
+            decided_reply,
         })
     }
 
@@ -183,18 +211,28 @@ impl TurnPlanner {
         Ok(manager.prepare_context(&context)?)
     }
 
+    /// The passages for the newest user turn, read in the conversation before it.
     fn retrieve(
         &self,
         settings: &SkillSettings,
         messages: &[ChatMessage],
-    ) -> Result<Vec<Passage>, TurnError> {
+    ) -> Result<(Vec<Passage>, Option<RetrievalDecision>), TurnError> {
         let (Some(store), true) = (&self.knowledge, settings.uses_knowledge) else {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         };
-        let Some(last) = messages.iter().rev().find(|m| m.role == "user") else {
-            return Ok(Vec::new());
+        let Some(last) = messages.iter().rposition(|m| m.role == "user") else {
+            return Ok((Vec::new(), None));
         };
-        Ok(store.search(&last.content, KNOWLEDGE_PASSAGES)?)
+        let conversation: Vec<Said> = messages[..=last]
+            .iter()
+            .filter(|m| m.role != "system")
+            .map(|m| Said {
+                user: m.role == "user",
+                text: &m.content,
+            })
+            .collect();
+        let r = store.retrieve(&conversation, KNOWLEDGE_PASSAGES)?;
+        Ok((r.passages, Some(r.decision)))
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use adapterbot_engine::{ChatMessage, Device, Engine, LoadOptions};
 use adapterbot_skills::manager::SentenceEncoder;
+use adapterbot_skills::prompt::NO_FACTS;
 use adapterbot_skills::{build_prompt, PromptContext, PromptError, SkillSettings};
 
 fn engine() -> &'static Engine {
@@ -213,6 +214,38 @@ fn persona_and_knowledge_go_into_the_system_message() {
     assert!(p
         .text
         .contains("[1] Australia: capital Canberra.\n[2] Canberra"));
+    assert!(!p.text.contains(NO_FACTS));
+
+    // When retrieval abstained, the prompt says that nothing answers instead.
+    let p = build_prompt(
+        e,
+        &msgs,
+        &knowledge,
+        &PromptContext {
+            knowledge_abstained: true,
+            ..Default::default()
+        },
+        64,
+    )
+    .unwrap();
+    assert!(
+        p.text.contains(NO_FACTS) && !p.text.contains("[1]"),
+        "{}",
+        p.text
+    );
+    // A skill without knowledge is never told.
+    let p = build_prompt(
+        e,
+        &msgs,
+        &SkillSettings::default(),
+        &PromptContext {
+            knowledge_abstained: true,
+            ..Default::default()
+        },
+        64,
+    )
+    .unwrap();
+    assert!(!p.text.contains(NO_FACTS));
 }
 
 #[test]

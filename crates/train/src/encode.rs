@@ -103,6 +103,7 @@ impl<'a> Encoder<'a> {
             knowledge: &row.knowledge,
             persona: &row.persona,
             persona_order: self.persona_order.as_deref(),
+            ..Default::default()
         };
         let context = self.engine.backbone().context_length();
         let reserve = context.saturating_sub(budget);

@@ -135,7 +135,7 @@ fn served(store: KnowledgeStore, a: &SearchArgs) -> anyhow::Result<Vec<Passage>>
             text: t,
         })
         .collect();
-    if !conversation.last().is_none_or(|s| !s.user) {
+    if conversation.last().is_some_and(|s| s.user) {
         anyhow::bail!("--context must end with the bot's turn (give an even number of turns)");
     }
     conversation.push(Said {
@@ -148,9 +148,17 @@ fn served(store: KnowledgeStore, a: &SearchArgs) -> anyhow::Result<Vec<Passage>>
     eprintln!(
         "query: {:?}{}; best score {}; {}",
         d.query.text,
-        if d.query.rewritten { " (rewritten)" } else { "" },
+        if d.query.rewritten {
+            " (rewritten)"
+        } else {
+            ""
+        },
         d.best_score.map_or("-".into(), |s| format!("{s:.2}")),
-        if d.abstained { "abstained: no passage fits" } else { "answered" }
+        if d.abstained {
+            "abstained: no passage fits"
+        } else {
+            "answered"
+        }
     );
     Ok(r.passages)
 }

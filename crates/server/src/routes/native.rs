@@ -78,6 +78,7 @@ fn route_data(plan: &PlanSummary) -> serde_json::Value {
         "source": plan.route.source,
         "probabilities": plan.route.probabilities,
         "knowledge": plan.knowledge,
+        "retrieval": plan.retrieval,
         "manager_ms": plan.route.elapsed_ms,
         "prompt_tokens": plan.prompt_tokens,
         "dropped_messages": plan.dropped_messages,

@@ -83,6 +83,7 @@ fn route_json(plan: &PlanSummary) -> Value {
         "source": plan.route.source,
         "probabilities": plan.route.probabilities,
         "knowledge": plan.knowledge,
+        "retrieval": plan.retrieval,
     })
 }
 

@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering;
 use std::sync::{mpsc, RwLock};
 use std::time::Instant;
 
-use adapterbot_engine::{Engine, Event, Generation};
-use adapterbot_skills::{PlannedTurn, RouteSource, TurnPlanner};
+use adapterbot_engine::{Engine, Event, FinishReason, Generation, Usage};
+use adapterbot_skills::{DecidedReply, PlannedTurn, RouteSource, TurnPlanner};
 
 use super::{
     Admitted, FinishedReply, Inbox, PlanSummary, ReplyDone, ReplyTimings, Shared, WorkerConfig,
@@ -165,16 +165,50 @@ impl<'e> EngineLoop<'e> {
         let summary = PlanSummary {
             route: turn.route.clone(),
             knowledge: turn.knowledge.clone(),
+            retrieval: turn.retrieval.clone(),
             prompt_tokens: turn.prompt.ids.len(),
             dropped_messages: turn.prompt.dropped_messages,
         };
         if job
             .events
             .send(WorkerEvent::Planned(Box::new(summary)))
-            .is_ok()
+            .is_err()
         {
+            return;
+        }
+        if let Some(reply) = &turn.decided_reply {
+            self.send_decided(&job, reply, plan_ms);
+        } else {
             self.waiting.push_back(Waiting { job, turn, plan_ms });
             self.metrics.queue_depth.increment(1.0);
+        }
+    }
+
+    /// A reply decided without the model: sent whole, at once, as one token event and `done`.
+    fn send_decided(&self, job: &Admitted, reply: &DecidedReply, plan_ms: f64) {
+        let total_ms = ms(job.received.elapsed());
+        let done = ReplyDone {
+            finish_reason: FinishReason::Stop,
+            usage: Usage {
+                prompt_tokens: 0,
+                completion_tokens: reply.tokens,
+            },
+            timings: ReplyTimings {
+                ttft_ms: total_ms,
+                plan_ms,
+                total_ms,
+                ..ReplyTimings::default()
+            },
+        };
+        tracing::info!(request_id = %job.request_id, "reply decided without the model");
+        self.metrics.generation_ended("decided");
+        self.record_duration(total_ms);
+        if job
+            .events
+            .send(WorkerEvent::Token(reply.text.clone()))
+            .is_ok()
+        {
+            let _ = job.events.send(WorkerEvent::Done(Box::new(done)));
         }
     }
 

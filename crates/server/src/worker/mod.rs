@@ -22,6 +22,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use adapterbot_engine::{ChatMessage, Engine, FinishReason, Usage};
+use adapterbot_skills::knowledge::RetrievalDecision;
 use adapterbot_skills::{Passage, RouteDecision, TurnPlanner, TurnRequest};
 use serde::Serialize;
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -46,6 +47,8 @@ pub enum WorkerEvent {
 pub struct PlanSummary {
     pub route: RouteDecision,
     pub knowledge: Vec<Passage>,
+    /// How the passages were found (rewritten query, abstained or not).
+    pub retrieval: Option<RetrievalDecision>,
     pub prompt_tokens: usize,
     /// Oldest messages left out so that the prompt fits the context.
     pub dropped_messages: usize,

@@ -81,8 +81,14 @@ pub fn full_planner() -> TurnPlanner {
         &adapterbot_engine::Device::Cpu,
     )
     .unwrap_or_else(|e| panic!("the shipped manager (models/manager) does not load: {e}"));
+    // Re-ranked with the manager's encoder and abstaining, as `serve` loads it.
+    let encoder = manager.shared_encoder();
     planner.manager = Some(manager);
-    planner.knowledge = Some(knowledge_store());
+    planner.knowledge = Some(adapterbot_skills::planner_load::rerank(
+        knowledge_store(),
+        Some(encoder),
+        &repo().join("models/minilm"),
+    ));
     planner
 }
 
