@@ -407,18 +407,6 @@ fn real_factbook_builds_in_seconds_and_knows_the_capital_of_australia() {
     assert_eq!(hits[0].text, "Australia — capital: Canberra.");
 }
 
-/// A conversation: user and assistant turns alternating, the user first.
-fn said<'a>(turns: &[&'a str]) -> Vec<Said<'a>> {
-    turns
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Said {
-            user: i % 2 == 0,
-            text: t,
-        })
-        .collect()
-}
-
 #[test]
 fn follow_ups_are_searched_with_the_subject_and_field_they_leave_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -452,7 +440,7 @@ fn follow_ups_are_searched_with_the_subject_and_field_they_leave_out() {
             "And its capital? (Canada)",
         ),
     ] {
-        let r = store.retrieve(&said(turns), 3).unwrap();
+        let r = store.retrieve(&Said::alternating(turns), 3).unwrap();
         assert_eq!(r.decision.query.text, query);
         assert!(r.decision.query.rewritten);
         assert_eq!(r.passages[0].id, want, "{turns:?}");
@@ -460,7 +448,7 @@ fn follow_ups_are_searched_with_the_subject_and_field_they_leave_out() {
     }
     // A turn with its subject and field is searched as typed, as `search` does.
     let r = store
-        .retrieve(&said(&["What is the capital of Japan?"]), 3)
+        .retrieve(&Said::alternating(&["What is the capital of Japan?"]), 3)
         .unwrap();
     assert!(!r.decision.query.rewritten);
     assert_eq!(

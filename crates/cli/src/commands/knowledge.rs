@@ -126,15 +126,7 @@ fn served(store: KnowledgeStore, a: &SearchArgs) -> anyhow::Result<Vec<Passage>>
     let reranker = Reranker::load(&a.encoder_dir)
         .context("loading the re-ranking encoder (run models/fetch.sh)")?;
     let store = store.with_reranker(reranker, HybridSettings::default());
-    let mut conversation: Vec<Said> = a
-        .context
-        .iter()
-        .enumerate()
-        .map(|(i, t)| Said {
-            user: i % 2 == 0,
-            text: t,
-        })
-        .collect();
+    let mut conversation = Said::alternating(&a.context);
     if conversation.last().is_some_and(|s| s.user) {
         anyhow::bail!("--context must end with the bot's turn (give an even number of turns)");
     }

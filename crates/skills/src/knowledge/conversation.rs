@@ -28,6 +28,20 @@ pub struct Said<'a> {
     pub text: &'a str,
 }
 
+impl<'a> Said<'a> {
+    /// A conversation whose turns alternate, the user's first.
+    pub fn alternating<S: AsRef<str>>(turns: &'a [S]) -> Vec<Said<'a>> {
+        turns
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Said {
+                user: i % 2 == 0,
+                text: t.as_ref(),
+            })
+            .collect()
+    }
+}
+
 /// The query retrieval runs for a turn, and whether the conversation changed it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ContextualQuery {
@@ -405,15 +419,7 @@ mod tests {
     }
 
     fn query(turns: &[&str]) -> ContextualQuery {
-        let said: Vec<Said> = turns
-            .iter()
-            .enumerate()
-            .map(|(i, t)| Said {
-                user: i % 2 == 0,
-                text: t,
-            })
-            .collect();
-        rewriter().rewrite(&said, &country)
+        rewriter().rewrite(&Said::alternating(turns), &country)
     }
 
     #[test]
