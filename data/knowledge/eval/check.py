@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Checks the knowledge-retrieval evaluation sets (tuning.jsonl, valid.jsonl, test.jsonl).
+"""Checks the knowledge-retrieval evaluation sets (tuning.jsonl, valid.jsonl, valid2.jsonl,
+test.jsonl).
 
     python3 data/knowledge/eval/check.py            # format, counts, split separation, ids in sources
     python3 data/knowledge/eval/check.py --search   # also confirm every id with `adapterbot knowledge search`
@@ -30,7 +31,8 @@ BIN = os.path.join(ROOT, "target", "release", "adapterbot")
 SPLITS = {  # file: (answerable, unanswerable)
     "tuning.jsonl": (120, 20),
     "valid.jsonl": (90, 20),
-    "test.jsonl": (120, 25),
+    "valid2.jsonl": (120, 25),
+    "test.jsonl": (130, 30),
 }
 KINDS = {"single", "follow-up", "loose", "unanswerable"}
 POINTERS = {"hypernym": "@", "instance-of": "@i", "member-of": "#m", "part-of": "#p",

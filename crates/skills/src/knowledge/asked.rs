@@ -62,7 +62,7 @@ pub const ASKED: &[(&str, &str)] = &[
     ("factbook:currency", "what currency do they use | what is the money called | what is the exchange rate"),
     ("factbook:background", "what is its history | what happened in its past | how was it founded"),
     ("factbook:economy", "what is the economy like | how is the economy doing"),
-    ("wordnet:gloss", "what does it mean | what is a | define the word | what is the meaning of"),
+    ("wordnet:gloss", "what does it mean | what is a | define the word | what is the meaning of | what is another word for | what is a synonym of"),
     ("wordnet:hypernym", "is it a kind of | what kind of thing is it | is a a | what type of thing is it"),
     ("wordnet:instance-of", "what is it an example of | what is it an instance of"),
     ("wordnet:member-of", "what family does it belong to | what genus is it in | which group is it a member of"),

@@ -17,8 +17,6 @@
 
 use std::collections::HashSet;
 
-use tantivy::tokenizer::TextAnalyzer;
-
 use super::schema::{self, QUERY_STOP_WORDS};
 
 /// A message of the conversation, as the rewriter reads it.
@@ -92,6 +90,9 @@ const FILLER: &[&str] = &[
     "wonder", "curious", "quick", "question", "btw", "anyway", "sure", "hey", "hi", "hello",
     "please", "pls", "u", "ur", "r", "im", "s", "t", "d", "ll", "re", "ve", "m", "gonna", "wanna",
     "kinda", "sorta", "stuff", "whats", "hows", "wheres", "whos", "thats", "dont", "isnt", "arent",
+    // Words about words: what is asked of the subject, never the subject.
+    "noun", "nouns", "verb", "verbs", "adjective", "adverb", "word", "words", "meaning", "meanings",
+    "sense", "senses", "term", "synonym", "synonyms", "another",
 ];
 
 /// What a subject is.
@@ -107,6 +108,8 @@ struct Subject {
     kind: SubjectKind,
     words: Vec<String>,
     shown: String,
+    /// Found by a near spelling, not by one of its names.
+    misspelt: bool,
 }
 
 /// What one message says, for rewriting.
@@ -122,13 +125,16 @@ struct Reading {
     asks_country: bool,
 }
 
-/// Rewrites turns in context. Built once per store; `find_country` looks a normalised run of
-/// words up among the countries' names and gives the name to show.
+/// How a country is looked up: `(normalised run of words, fuzzy)` → the name to show. Fuzzy
+/// allows a slip of a letter or two in a word that is no name at all ("portugl").
+pub type FindCountry<'a> = dyn Fn(&str, bool) -> Option<String> + 'a;
+
+/// Rewrites turns in context. Built once per store.
 pub struct Rewriter {
-    intent_stems: HashSet<String>,
-    /// The stems of the intents that only a country's passages answer (Factbook fields).
-    country_intent_stems: HashSet<String>,
-    stemmer: TextAnalyzer,
+    /// The words of every intent, as names are normalised.
+    intent_words: HashSet<String>,
+    /// The words of the intents that only a country's passages answer (Factbook fields).
+    country_intent_words: HashSet<String>,
 }
 
 impl Rewriter {
@@ -138,24 +144,20 @@ impl Rewriter {
         country_intents: impl IntoIterator<Item = &'a str>,
         other_intents: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let mut stemmer = schema::keyword_analyzer();
-        let mut stems = |texts: &mut dyn Iterator<Item = &'a str>| {
-            let mut out = HashSet::new();
-            for w in texts.flat_map(str::split_whitespace) {
-                let w = schema::normalise_name(w);
-                if is_plain(&w) {
-                    out.extend(schema::terms(&mut stemmer, &w, 1));
-                }
-            }
-            out
+        // Whole words, not stems: "polite" and "political" share a stem.
+        let words = |texts: &mut dyn Iterator<Item = &'a str>| -> HashSet<String> {
+            texts
+                .flat_map(str::split_whitespace)
+                .map(schema::normalise_name)
+                .filter(|w| is_plain(w))
+                .collect()
         };
-        let country_intent_stems = stems(&mut country_intents.into_iter());
-        let mut intent_stems = stems(&mut other_intents.into_iter());
-        intent_stems.extend(country_intent_stems.iter().cloned());
+        let country_intent_words = words(&mut country_intents.into_iter());
+        let mut intent_words = words(&mut other_intents.into_iter());
+        intent_words.extend(country_intent_words.iter().cloned());
         Rewriter {
-            intent_stems,
-            country_intent_stems,
-            stemmer,
+            intent_words,
+            country_intent_words,
         }
     }
 
@@ -163,7 +165,7 @@ impl Rewriter {
     pub fn rewrite(
         &self,
         conversation: &[Said<'_>],
-        find_country: &dyn Fn(&str) -> Option<String>,
+        find_country: &FindCountry<'_>,
     ) -> ContextualQuery {
         let mut subject: Option<Subject> = None;
         // The previous user turn's query and the subject it was about.
@@ -206,11 +208,25 @@ impl Rewriter {
                 (_, Some(before), _) if reading.refers_back && own.as_ref() != Some(before) => {
                     (with_subject(said.text, before), Some(before.clone()))
                 }
+                // A swap keeps the kind: "What about for men?" after a country's life
+                // expectancy does not make "men" the subject.
                 (Some(new), _, Some((query, Some(old))))
-                    if reading.swaps_subject && !reading.asks_field && new != old =>
+                    if reading.swaps_subject
+                        && !reading.asks_field
+                        && new != old
+                        && new.kind == old.kind =>
                 {
                     (swap_subject(query, old, new), Some(new.clone()))
                 }
+                (Some(new), Some(before), _)
+                    if reading.swaps_subject
+                        && new.kind == SubjectKind::Word
+                        && before.kind == SubjectKind::Country =>
+                {
+                    (with_subject(said.text, before), Some(before.clone()))
+                }
+                // A misspelt country is searched by its name.
+                (Some(new), _, _) if new.misspelt => (with_subject(said.text, new), own.clone()),
                 (Some(_), _, _) => (said.text.to_string(), own.clone()),
                 (None, Some(before), _) => (with_subject(said.text, before), Some(before.clone())),
                 (None, None, _) => (said.text.to_string(), None),
@@ -232,21 +248,24 @@ impl Rewriter {
         out
     }
 
-    fn read(&self, text: &str, find_country: &dyn Fn(&str) -> Option<String>) -> Reading {
+    fn read(&self, text: &str, find_country: &FindCountry<'_>) -> Reading {
         let words: Vec<String> = schema::normalise_name(text)
             .split(' ')
             .filter(|w| !w.is_empty())
             .map(str::to_string)
             .collect();
-        let country = longest_first(schema::name_candidates(text, 32))
-            .into_iter()
-            .find_map(|name| {
-                find_country(&name).map(|shown| Subject {
+        let candidates = longest_first(schema::name_candidates(text, 32));
+        let look_up = |fuzzy: bool| {
+            candidates.iter().find_map(|name| {
+                find_country(name, fuzzy).map(|shown| Subject {
                     kind: SubjectKind::Country,
                     words: name.split(' ').map(str::to_string).collect(),
                     shown,
+                    misspelt: fuzzy,
                 })
-            });
+            })
+        };
+        let country = look_up(false).or_else(|| look_up(true));
         let in_country = |w: &str| {
             country
                 .as_ref()
@@ -267,6 +286,7 @@ impl Rewriter {
                     kind: SubjectKind::Word,
                     words: vec![w.clone()],
                     shown: w.clone(),
+                    misspelt: false,
                 });
             }
         }
@@ -309,13 +329,13 @@ impl Rewriter {
     }
 
     /// `Some(true)` for a word that asks for a country's field, `Some(false)` for one that asks
-    /// for another intent, `None` for any other word.
+    /// for another intent, `None` for any other word. A plural counts as its singular.
     fn intent(&self, word: &str) -> Option<bool> {
-        let mut stemmer = self.stemmer.clone();
-        let stem = schema::terms(&mut stemmer, word, 1).into_iter().next()?;
-        self.intent_stems
-            .contains(&stem)
-            .then(|| self.country_intent_stems.contains(&stem))
+        let forms: Vec<String> = std::iter::once(word.to_string())
+            .chain(schema::singular_forms(word))
+            .collect();
+        let found = |set: &HashSet<String>| forms.iter().any(|f| set.contains(f));
+        found(&self.intent_words).then(|| found(&self.country_intent_words))
     }
 }
 
@@ -419,7 +439,7 @@ mod tests {
     }
 
     fn query(turns: &[&str]) -> ContextualQuery {
-        rewriter().rewrite(&Said::alternating(turns), &country)
+        rewriter().rewrite(&Said::alternating(turns), &|name, _| country(name))
     }
 
     #[test]

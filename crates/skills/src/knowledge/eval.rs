@@ -100,6 +100,9 @@ pub struct Miss {
     /// The ids of the first three passages given.
     pub top: Vec<String>,
     pub best_score: Option<f32>,
+    /// See [`super::RetrievalDecision`].
+    pub intent_similarity: Option<f32>,
+    pub out_of_scope_similarity: Option<f32>,
 }
 
 /// Reads a questions file; a bad line is an error naming the line.
@@ -189,6 +192,8 @@ pub fn evaluate(
             rank,
             top: r.passages.iter().take(3).map(|h| h.id.clone()).collect(),
             best_score: d.best_score,
+            intent_similarity: d.intent_similarity,
+            out_of_scope_similarity: d.out_of_scope_similarity,
         };
         if q.kind == UNANSWERABLE {
             unanswerable += 1;

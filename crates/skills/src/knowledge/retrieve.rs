@@ -22,8 +22,12 @@ pub struct RetrievalDecision {
     pub query: ContextualQuery,
     /// The best candidate's score (fused when re-ranked), whether or not it was given.
     pub best_score: Option<f32>,
-    /// True when candidates were found but the best scored below the abstain threshold.
+    /// True when candidates were found but none fits (see [`super::rerank`]).
     pub abstained: bool,
+    /// Cosine between the question and its best passage's intent, and between the question
+    /// and the nearest kind of question out of scope (when re-ranked): why it abstained.
+    pub intent_similarity: Option<f32>,
+    pub out_of_scope_similarity: Option<f32>,
     /// True when the candidates were re-ranked with the encoder.
     pub reranked: bool,
 }
@@ -38,7 +42,7 @@ impl KnowledgeStore {
         k: usize,
     ) -> Result<Retrieval, KnowledgeError> {
         let searcher = self.searcher();
-        let find_country = |name: &str| self.country_named(&searcher, name);
+        let find_country = |name: &str, fuzzy: bool| self.country_named(&searcher, name, fuzzy);
         let query = self.rewriter.rewrite(conversation, &find_country);
         let Some((reranker, settings)) = &self.hybrid else {
             let passages = self.lexical(&searcher, &query.text, k)?;
@@ -47,6 +51,8 @@ impl KnowledgeStore {
                     best_score: passages.first().map(|p| p.score),
                     query,
                     abstained: false,
+                    intent_similarity: None,
+                    out_of_scope_similarity: None,
                     reranked: false,
                 },
                 passages,
@@ -60,6 +66,8 @@ impl KnowledgeStore {
                     query,
                     best_score: None,
                     abstained: false,
+                    intent_similarity: None,
+                    out_of_scope_similarity: None,
                     reranked: true,
                 },
             });
@@ -98,6 +106,8 @@ impl KnowledgeStore {
                 query,
                 best_score: Some(best),
                 abstained,
+                intent_similarity: Some(best_intent),
+                out_of_scope_similarity: Some(out_of_scope),
                 reranked: true,
             },
         })

@@ -159,7 +159,7 @@ pub fn name_candidates(text: &str, limit: usize) -> Vec<String> {
 
 /// The singulars an English plural may have, by the regular rules: "-ies" → "-y", "-es" →
 /// "" and "-s" → "". Empty for a name whose last word does not end in "s".
-fn singular_forms(name: &str) -> Vec<String> {
+pub fn singular_forms(name: &str) -> Vec<String> {
     let mut out = Vec::new();
     if name.len() < 4 || !name.ends_with('s') || name.ends_with("ss") {
         return out;

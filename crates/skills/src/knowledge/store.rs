@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term};
@@ -209,17 +211,28 @@ impl KnowledgeStore {
 
     /// The name to show of the Factbook country one of whose names is exactly `name` (as
     /// [`schema::normalise_name`] gives it), if any.
-    pub(super) fn country_named(&self, searcher: &Searcher, name: &str) -> Option<String> {
+    /// With `fuzzy`, a single word of at least five letters that is no name of anything may
+    /// differ from a country's name by one edit (two from eight letters): "portugl".
+    pub(super) fn country_named(
+        &self,
+        searcher: &Searcher,
+        name: &str,
+        fuzzy: bool,
+    ) -> Option<String> {
         let term = Term::from_field_text(self.fields.names, name);
-        if searcher.doc_freq(&term).ok()? == 0 {
-            return None;
-        }
+        let known = searcher.doc_freq(&term).ok()? > 0;
+        let letters = name.chars().count();
+        let name_query: Box<dyn Query> = match (known, fuzzy) {
+            (true, false) => Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+            (false, true) if letters >= 5 && !name.contains(' ') => {
+                let edits = if letters >= 8 { 2 } else { 1 };
+                Box::new(FuzzyTermQuery::new(term, edits, true))
+            }
+            _ => return None,
+        };
         let factbook = Term::from_field_text(self.fields.source, sources::factbook::SOURCE);
         let q = BooleanQuery::new(vec![
-            (
-                Occur::Must,
-                Box::new(TermQuery::new(term, IndexRecordOption::Basic)) as Box<dyn Query>,
-            ),
+            (Occur::Must, name_query),
             (
                 Occur::Must,
                 Box::new(TermQuery::new(factbook, IndexRecordOption::Basic)),

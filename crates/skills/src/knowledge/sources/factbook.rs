@@ -315,8 +315,13 @@ impl CountryNames {
         for n in [short, long, abbreviation].into_iter().flatten() {
             // "The Gambia" is asked about as "Gambia", "Congo (Brazzaville)" as "Congo".
             let plain = n.strip_prefix("The ").unwrap_or(&n);
+            // "Holy See (Vatican City)" is also asked about as "Vatican City".
+            let inner = plain
+                .split_once(" (")
+                .and_then(|(_, rest)| rest.strip_suffix(')'))
+                .map(str::to_string);
             let plain = plain.split(" (").next().unwrap_or(plain).to_string();
-            for v in [n, plain] {
+            for v in [Some(n), Some(plain), inner].into_iter().flatten() {
                 if !names.contains(&v) {
                     names.push(v);
                 }
