@@ -10,7 +10,8 @@ models/fetch.sh
 data/fetch.sh
 cargo build --release --locked --bin adapterbot
 bin="${CARGO_TARGET_DIR:-target}/release/adapterbot"
-[ -f models/knowledge/manifest.json ] || "$bin" knowledge build
+# Built once, and again when this build cannot read it (a new index format).
+"$bin" knowledge search capital --k 1 >/dev/null 2>&1 || "$bin" knowledge build
 if [ "${1:-}" = chat ]; then
   shift
   exec "$bin" chat "$@"
