@@ -235,9 +235,7 @@ impl Rewriter {
             out = ContextualQuery {
                 rewritten: text != said.text,
                 subject: about.as_ref().map(|s| s.shown.clone()),
-                asks: about
-                    .as_ref()
-                    .map_or_else(|| text.clone(), |s| without_subject(&text, s)),
+                asks: asked_clause(&text, about.as_ref()),
                 about_country: about
                     .as_ref()
                     .is_some_and(|s| s.kind == SubjectKind::Country),
@@ -367,6 +365,37 @@ fn swap_subject(query: &str, old: &Subject, new: &Subject) -> String {
 }
 
 /// `query` without its subject: without the name added to it, and without the subject's words.
+/// What `query` asks: the clause that holds its subject (or, without one, the last clause with
+/// a content word), without the subject. Chatter around a question ("Trivia night question:",
+/// "my kid asked me this:") is no part of what it asks.
+fn asked_clause(query: &str, subject: Option<&Subject>) -> String {
+    let query = match subject {
+        Some(s) => query
+            .strip_suffix(&format!(" ({})", s.shown))
+            .unwrap_or(query),
+        None => query,
+    };
+    let clauses: Vec<&str> = query
+        .split([':', ';', '.', '!', '?', '—'])
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    let has_content = |c: &&&str| {
+        word_spans(c)
+            .iter()
+            .any(|(w, _)| is_plain(w) && w.chars().any(char::is_alphabetic))
+    };
+    let clause = subject
+        .and_then(|s| clauses.iter().find(|c| find_subject(c, s).is_some()))
+        .or_else(|| clauses.iter().rev().find(has_content))
+        .copied()
+        .unwrap_or(query);
+    match subject {
+        Some(s) => without_subject(clause, s).trim().to_string(),
+        None => clause.to_string(),
+    }
+}
+
 fn without_subject(query: &str, subject: &Subject) -> String {
     let query = query
         .strip_suffix(&format!(" ({})", subject.shown))
@@ -448,7 +477,9 @@ mod tests {
         assert_eq!(q.text, "What's the population of Japan?");
         assert!(!q.rewritten);
         assert_eq!(q.subject.as_deref(), Some("Japan"));
-        assert_eq!(q.asks, "What's the population of ?");
+        assert_eq!(q.asks, "What's the population of");
+        let q = query(&["Trivia night: what do they speak in Peru? I have no idea."]);
+        assert_eq!(q.asks, "what do they speak in");
         let q = query(&["What languages do they speak in Peru?"]);
         assert_eq!(q.subject.as_deref(), Some("Peru"));
         assert!(!q.rewritten, "{q:?}");
@@ -481,7 +512,7 @@ mod tests {
             "And what currency do they use there?",
         ]);
         assert_eq!(q.text, "And what currency do they use there? (Peru)");
-        assert_eq!(q.asks, "And what currency do they use there?");
+        assert_eq!(q.asks, "And what currency do they use there");
         let q = query(&["What is a bat?", "A nocturnal mammal.", "Is it a bird?"]);
         assert_eq!(q.text, "Is it a bird? (bat)");
         let q = query(&[
