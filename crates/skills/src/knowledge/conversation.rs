@@ -173,23 +173,20 @@ impl Rewriter {
         // Whether the reply to the last user turn may name the subject: that turn named none,
         // or asked which country ("Which country is the largest?").
         let mut reply_names_subject = false;
-        let mut out = ContextualQuery {
-            text: String::new(),
-            rewritten: false,
-            subject: None,
-            asks: String::new(),
-            about_country: false,
-        };
+        // The newest user turn as typed.
+        let mut typed = "";
         for said in conversation {
-            let reading = self.read(said.text, find_country);
             if !said.user {
+                // Only a reply that may name the subject is read (a country lookup per run of
+                // its words).
                 if reply_names_subject {
-                    if let Some(c) = reading.country {
+                    if let Some(c) = self.read(said.text, find_country).country {
                         subject = Some(c);
                     }
                 }
                 continue;
             }
+            let reading = self.read(said.text, find_country);
             // A country's field asked after a country ("And the highest mountain on the
             // islands?") is about that country, whatever other word it has.
             let country_field_follows = reading.country.is_none()
@@ -232,18 +229,19 @@ impl Rewriter {
                 (None, None, _) => (said.text.to_string(), None),
             };
             subject = about.clone().or(subject);
-            out = ContextualQuery {
-                rewritten: text != said.text,
-                subject: about.as_ref().map(|s| s.shown.clone()),
-                asks: asked_clause(&text, about.as_ref()),
-                about_country: about
-                    .as_ref()
-                    .is_some_and(|s| s.kind == SubjectKind::Country),
-                text: text.clone(),
-            };
+            typed = said.text;
             previous = Some((text, about));
         }
-        out
+        let (text, about) = previous.unwrap_or_default();
+        ContextualQuery {
+            rewritten: text != typed,
+            subject: about.as_ref().map(|s| s.shown.clone()),
+            asks: asked_clause(&text, about.as_ref()),
+            about_country: about
+                .as_ref()
+                .is_some_and(|s| s.kind == SubjectKind::Country),
+            text,
+        }
     }
 
     fn read(&self, text: &str, find_country: &FindCountry<'_>) -> Reading {
@@ -364,7 +362,6 @@ fn swap_subject(query: &str, old: &Subject, new: &Subject) -> String {
     }
 }
 
-/// `query` without its subject: without the name added to it, and without the subject's words.
 /// What `query` asks: the clause that holds its subject (or, without one, the last clause with
 /// a content word), without the subject. Chatter around a question ("Trivia night question:",
 /// "my kid asked me this:") is no part of what it asks.
@@ -390,19 +387,11 @@ fn asked_clause(query: &str, subject: Option<&Subject>) -> String {
         .or_else(|| clauses.iter().rev().find(has_content))
         .copied()
         .unwrap_or(query);
-    match subject {
-        Some(s) => without_subject(clause, s).trim().to_string(),
+    match subject.and_then(|s| find_subject(clause, s)) {
+        Some(at) => format!("{}{}", &clause[..at.start], &clause[at.end..])
+            .trim()
+            .to_string(),
         None => clause.to_string(),
-    }
-}
-
-fn without_subject(query: &str, subject: &Subject) -> String {
-    let query = query
-        .strip_suffix(&format!(" ({})", subject.shown))
-        .unwrap_or(query);
-    match find_subject(query, subject) {
-        Some(at) => format!("{}{}", &query[..at.start], &query[at.end..]),
-        None => query.to_string(),
     }
 }
 

@@ -87,8 +87,6 @@ pub struct Reranker {
     intents: Vec<Vec<f32>>,
     /// The intent each row of `intents` describes.
     owner: Vec<usize>,
-    /// Intents.
-    count: usize,
 }
 
 fn encoder_err(e: impl std::fmt::Display) -> KnowledgeError {
@@ -96,11 +94,11 @@ fn encoder_err(e: impl std::fmt::Display) -> KnowledgeError {
 }
 
 impl Reranker {
-    /// Embeds every source's intents with `encoder` (a fraction of a second).
+    /// Embeds every source's intents with `encoder` (about a second on two cores).
     pub fn new(encoder: Arc<SentenceEncoder>) -> Result<Self, KnowledgeError> {
         let intents = sources::intents();
-        // A few texts at a time: one batch of all of them held ~100 MB of activations at once,
-        // and the process kept that memory (peak RSS of `serve` 418 MB against 343).
+        // A few texts at a time: one batch of all of them held ~75 MB more of activations, and
+        // the process kept that memory (peak RSS of `serve` 418 MB against 344).
         let embed = |texts: &[&str]| -> Result<Vec<Vec<f32>>, KnowledgeError> {
             let mut rows = Vec::with_capacity(texts.len());
             for chunk in texts.chunks(EMBED_CHUNK) {
@@ -126,7 +124,6 @@ impl Reranker {
         }
         let rows = embed(&texts)?;
         let out_of_scope = embed(OUT_OF_SCOPE)?;
-        let intents_len = intents.len();
         let keys = intents
             .into_iter()
             .enumerate()
@@ -138,7 +135,6 @@ impl Reranker {
             keys,
             intents: rows,
             owner,
-            count: intents_len,
         })
     }
 
@@ -170,7 +166,7 @@ impl Reranker {
             .map_err(encoder_err)?;
         let cosine = |v: &Vec<f32>| -> f32 { v.iter().zip(&q).map(|(a, b)| a * b).sum() };
         // An intent is as near as the nearest of its texts.
-        let mut per_intent = vec![f32::MIN; self.count];
+        let mut per_intent = vec![f32::MIN; self.keys.len()];
         for (row, &i) in self.intents.iter().zip(&self.owner) {
             per_intent[i] = per_intent[i].max(cosine(row));
         }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::conversation::{ContextualQuery, Said};
-use super::{schema, KnowledgeError, KnowledgeStore, Passage};
+use super::{schema, sources, KnowledgeError, KnowledgeStore, Passage};
 
 /// The passages for one turn, and how they were found.
 #[derive(Debug, Clone)]
@@ -32,6 +32,23 @@ pub struct RetrievalDecision {
     pub reranked: bool,
 }
 
+impl Retrieval {
+    /// Passages as the lexical search ranked them, nothing abstained.
+    fn in_lexical_order(query: ContextualQuery, passages: Vec<Passage>, reranked: bool) -> Self {
+        Retrieval {
+            decision: RetrievalDecision {
+                best_score: passages.first().map(|p| p.score),
+                query,
+                abstained: false,
+                intent_similarity: None,
+                out_of_scope_similarity: None,
+                reranked,
+            },
+            passages,
+        }
+    }
+}
+
 impl KnowledgeStore {
     /// The `k` passages for the last message of `conversation` (a user turn; oldest message
     /// first), read in context. Without an encoder ([`Self::with_reranker`]) the candidates keep
@@ -46,31 +63,11 @@ impl KnowledgeStore {
         let query = self.rewriter.rewrite(conversation, &find_country);
         let Some((reranker, settings)) = &self.hybrid else {
             let passages = self.lexical(&searcher, &query.text, k)?;
-            return Ok(Retrieval {
-                decision: RetrievalDecision {
-                    best_score: passages.first().map(|p| p.score),
-                    query,
-                    abstained: false,
-                    intent_similarity: None,
-                    out_of_scope_similarity: None,
-                    reranked: false,
-                },
-                passages,
-            });
+            return Ok(Retrieval::in_lexical_order(query, passages, false));
         };
         let candidates = self.lexical(&searcher, &query.text, settings.candidates.max(k))?;
         if candidates.is_empty() {
-            return Ok(Retrieval {
-                passages: candidates,
-                decision: RetrievalDecision {
-                    query,
-                    best_score: None,
-                    abstained: false,
-                    intent_similarity: None,
-                    out_of_scope_similarity: None,
-                    reranked: true,
-                },
-            });
+            return Ok(Retrieval::in_lexical_order(query, candidates, true));
         }
         let ids: Vec<&str> = candidates.iter().map(|p| p.id.as_str()).collect();
         let (similarity, out_of_scope) = reranker.similarities(&query.asks, &ids)?;
@@ -94,7 +91,7 @@ impl KnowledgeStore {
         let (best, best_intent) = (scored[0].0.score, scored[0].1);
         // A country's row is no answer when the question names no country of the Factbook
         // ("What is the capital of Atlantis?"): it would be some other country's.
-        let other_country = scored[0].0.id.starts_with("factbook/") && !query.about_country;
+        let other_country = scored[0].0.source == sources::factbook::SOURCE && !query.about_country;
         let abstained = best < settings.abstain_below
             || out_of_scope - best_intent > settings.out_of_scope_margin
             || other_country;
